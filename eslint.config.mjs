@@ -1,0 +1,69 @@
+// @ts-check
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Architecture rules (Nx tags in each project.json):
+ * - type:service may use libs; libs never import services; services never import each other.
+ * - scope:domain libs (contracts, logging, source-detection and the pure domain libs) import only
+ *   other domain libs and no framework or driver: no NestJS, kafkajs, typeorm or pg.
+ * - kafkajs is imported by libs/kafka only (second rule below).
+ */
+/** Tests may also use libs/testing (scope:testing); production code may not. */
+function moduleBoundaries({ inTests }) {
+  const testing = inTests ? ['scope:testing'] : [];
+  return {
+    allow: [],
+    enforceBuildableLibDependency: false,
+    depConstraints: [
+      { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      {
+        sourceTag: 'scope:domain',
+        onlyDependOnLibsWithTags: ['scope:domain', ...testing],
+        bannedExternalImports: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg', 'fastify', 'undici'],
+      },
+      {
+        sourceTag: 'scope:infra',
+        onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', ...testing],
+        bannedExternalImports: ['@nestjs/*'],
+      },
+      { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', 'scope:platform', ...testing] },
+      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra'] },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', '.nx/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: false })],
+      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'kafkajs is used through @touchstream/kafka only.' }] }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // NestJS modules are classes with only static members by design.
+      '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: true })],
+      // Test doubles and parsed JSON in assertions are loosely typed on purpose.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  prettier,
+);

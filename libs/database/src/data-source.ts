@@ -1,0 +1,51 @@
+import { DataSource, type MigrationInterface } from 'typeorm';
+
+/** A migration class, as typeorm instantiates it. */
+export type MigrationClass = new () => MigrationInterface;
+
+export interface DatabaseSettings {
+  url: string;
+  /** The service's own schema: no service reads another's tables. */
+  schema: string;
+  /** Pool size: a consumer holds one connection per in-flight batch. */
+  poolSize?: number;
+}
+
+/**
+ * A typeorm DataSource bound to one schema, with migrations only (never `synchronize`). The
+ * migration table lives in the service's schema too, so services migrate independently.
+ */
+export function createDataSource(settings: DatabaseSettings, migrations: readonly MigrationClass[]): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: settings.url,
+    schema: settings.schema,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    migrations: [...migrations],
+    extra: { max: settings.poolSize ?? 10, application_name: `touchstream-${settings.schema}` },
+    logging: ['error', 'migration'],
+  });
+}
+
+/** Creates the schema if needed, then applies pending migrations; returns their names. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const schema = schemaOf(dataSource);
+  await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((migration) => migration.name);
+}
+
+export function schemaOf(dataSource: DataSource): string {
+  const schema = (dataSource.options as { schema?: string }).schema;
+  if (!schema) throw new Error('DataSource has no schema configured');
+  return schema;
+}
+
+/** Quotes a Postgres identifier (schema and table names cannot be bind parameters). */
+export function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier: ${name}`);
+  return `"${name}"`;
+}

@@ -1,0 +1,69 @@
+import type { Kafka } from 'kafkajs';
+import type { TopicSpec } from '@touchstream/contracts';
+import type { Logger } from '@touchstream/logging';
+import { topicName, type KafkaSettings } from './config';
+
+/**
+ * Creates the topics a service needs at boot, with their partitions and retention. Idempotent:
+ * existing topics are left as they are (a retention mismatch is logged, not silently changed),
+ * and two services racing to create the same topic both succeed.
+ */
+export async function provisionTopics(
+  kafka: Kafka,
+  settings: KafkaSettings,
+  specs: readonly TopicSpec[],
+  logger: Logger,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(topicName(settings, spec)));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: topicName(settings, spec),
+          numPartitions: settings.partitions ?? spec.partitions,
+          replicationFactor: settings.replicationFactor ?? 1,
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs) },
+            { name: 'cleanup.policy', value: spec.cleanupPolicy },
+          ],
+        })),
+      });
+      logger.info('topics created', { topics: missing.map((spec) => topicName(settings, spec)) });
+    }
+    return specs.map((spec) => topicName(settings, spec));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads a topic's retention.ms as the broker reports it (for checks and the operations docs). */
+export async function describeRetention(kafka: Kafka, topic: string): Promise<string | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: topic, configNames: ['retention.ms'] }],
+    });
+    return resources[0]?.configEntries.find((entry) => entry.configName === 'retention.ms')?.configValue;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes topics (tests clean up their prefixed topics with it). */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present });
+  } finally {
+    await admin.disconnect();
+  }
+}

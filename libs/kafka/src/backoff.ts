@@ -1,0 +1,56 @@
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 30_000, factor: 2 };
+
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries
+ * from many consumers spread out but never collapse to zero. `random` is injectable for tests.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const exponent = Math.max(0, attempt - 1);
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * policy.factor ** exponent);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Resolves after `ms`, or at once when the signal aborts (so shutdown never waits on a backoff). */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Runs `operation`, retrying retriable failures with backoff until `attempts` is used up; a
+ * fatal failure is thrown at once. For boot-time calls (provisioning, connecting) that meet a
+ * broker still electing leaders or loading its coordinator.
+ */
+export async function retryRetriable<T>(
+  operation: () => Promise<T>,
+  options: {
+    attempts: number;
+    policy?: BackoffPolicy;
+    isRetriable: (error: unknown) => boolean;
+    onRetry?: (error: unknown, attempt: number) => void;
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= options.attempts || !options.isRetriable(error)) throw error;
+      options.onRetry?.(error, attempt);
+      await delay(backoffDelay(attempt, options.policy ?? { initialMs: 250, maxMs: 5_000, factor: 2 }));
+    }
+  }
+}

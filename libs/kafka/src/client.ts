@@ -1,0 +1,31 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '@touchstream/logging';
+import type { KafkaSettings } from './config';
+
+/**
+ * kafkajs logs routine reconnects at INFO and ERROR alike; they go to debug/warn here so a
+ * healthy service's log stays readable, while the structured fields are kept.
+ */
+function bridgeLogs(logger: Logger) {
+  return () =>
+    ({ level, label, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _kafkaLogger, ...fields } = log;
+      const line = `kafkajs: ${String(message)}`;
+      const context = { kafkaLabel: label, ...fields };
+      if (level === logLevel.ERROR) logger.warn(line, context);
+      else if (level === logLevel.WARN) logger.warn(line, context);
+      else logger.debug(line, context);
+    };
+}
+
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+    requestTimeout: settings.requestTimeoutMs ?? 30_000,
+    logLevel: logger.isEnabled('debug') ? logLevel.INFO : logLevel.WARN,
+    logCreator: bridgeLogs(logger.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
+  });
+}

@@ -1,0 +1,32 @@
+import type { TopicSpec } from '@touchstream/contracts';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every topic name ("<prefix>.<name>"): isolates tests and tenants on one broker. */
+  topicPrefix?: string;
+  /** Partitions for provisioned topics; falls back to each topic's own spec. */
+  partitions?: number;
+  replicationFactor?: number;
+  /** How long one connection attempt may take. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {
+  const name = typeof spec === 'string' ? spec : spec.name;
+  return settings.topicPrefix ? `${settings.topicPrefix}.${name}` : name;
+}
+
+/** Parses "host:port,host:port", refusing anything that is not a host and a port. */
+export function parseBrokers(value: string): string[] {
+  const brokers = value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS must list at least one host:port');
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw new Error(`KAFKA_BROKERS entry "${broker}" is not host:port`);
+  }
+  return brokers;
+}

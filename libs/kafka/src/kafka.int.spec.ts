@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DEAD_LETTER_HEADERS, TOPICS } from '@touchstream/contracts';
+import { testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import { describeRetention } from './admin';
+import { createKafka } from './client';
+import { jsonDecoder } from './codec';
+import { FatalError, RetriableError } from './errors';
+import type { ConsumedMessage } from './messages';
+import { KafkaRuntime } from './runtime';
+
+const valueSchema = z.object({ n: z.number().int() });
+type Value = z.infer<typeof valueSchema>;
+
+describe('libs/kafka on a real broker', () => {
+  const namespace = testNamespace('kafka');
+  const settings = testKafkaSettings(namespace.topicPrefix);
+  const logger = testLogger();
+  let runtime: KafkaRuntime;
+
+  beforeAll(async () => {
+    runtime = new KafkaRuntime(settings, logger, { maxBatchMessages: 50 });
+    await runtime.provision([TOPICS.rawEvents], ['lib-test-dlq', 'lib-test-retry']);
+    await runtime.connectProducer();
+  });
+
+  afterAll(async () => {
+    await runtime.shutdown();
+  });
+
+  it('provisions idempotently, keeping the raw topic forever', async () => {
+    await expect(runtime.provision([TOPICS.rawEvents])).resolves.toEqual([runtime.topic(TOPICS.rawEvents)]);
+    await expect(describeRetention(createKafka(settings, logger), runtime.topic(TOPICS.rawEvents))).resolves.toBe('-1');
+  });
+
+  it('produces concurrent sends with acks=all and consumes every message once, in order per key', async () => {
+    const topic = runtime.topic('roundtrip.v1');
+    await runtime.provision([{ name: 'roundtrip.v1', partitions: 3, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    // 20 callers at once, 10 messages each: the producer coalesces them into few requests.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, caller) =>
+        runtime.producer.send(
+          topic,
+          Array.from({ length: 10 }, (_, i) => ({ key: `key-${caller % 4}`, value: JSON.stringify({ n: caller * 10 + i }) })),
+        ),
+      ),
+    );
+    const seen: ConsumedMessage<Value>[] = [];
+    await runtime.startConsumer<Value>({
+      groupId: `${namespace.id}-roundtrip`,
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      handle: async (messages) => void seen.push(...messages),
+    });
+    await waitFor(() => seen.length >= 200, { description: '200 messages consumed' });
+    expect(seen.map((message) => message.value.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    for (const key of ['key-0', 'key-1', 'key-2', 'key-3']) {
+      const values = seen.filter((message) => message.key === key).map((message) => message.value.n);
+      const perCaller = new Map<number, number[]>();
+      for (const n of values) perCaller.set(Math.floor(n / 10), [...(perCaller.get(Math.floor(n / 10)) ?? []), n]);
+      for (const list of perCaller.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
+    }
+  });
+
+  it('dead-letters a poison message with its reason and handles the rest of the batch', async () => {
+    const topic = runtime.topic('poison.v1');
+    await runtime.provision([{ name: 'poison.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    await runtime.producer.send(topic, [
+      { key: 'a', value: JSON.stringify({ n: 1 }) },
+      { key: 'b', value: 'not json' },
+      { key: 'c', value: JSON.stringify({ n: 13 }) },
+      { key: 'd', value: JSON.stringify({ n: 4 }) },
+    ]);
+    const handled: number[] = [];
+    await runtime.startConsumer<Value>({
+      groupId: 'lib-test-dlq',
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      handle: async (messages) => {
+        if (messages.some((message) => message.value.n === 13)) throw new FatalError('13 is unlucky');
+        handled.push(...messages.map((message) => message.value.n));
+      },
+    });
+    const reader = runtime.reader(runtime.topic('lib-test-dlq.dead-letter.v1'));
+    await reader.start();
+    const letters = await waitFor(() => reader.received().length >= 2 && reader.received(), { description: 'two dead letters' });
+    await reader.stop();
+    expect(handled.sort()).toEqual([1, 4]);
+    const byKey = new Map(letters.map((letter) => [letter.key, letter]));
+    expect([...byKey.keys()].sort()).toEqual(['b', 'c']);
+    expect(byKey.get('b')?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/not JSON/);
+    expect(byKey.get('b')?.value?.toString()).toBe('not json');
+    expect(byKey.get('c')?.headers[DEAD_LETTER_HEADERS.reason]).toBe('13 is unlucky');
+    expect(byKey.get('c')?.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
+    expect(JSON.parse(byKey.get('c')?.value?.toString() ?? '')).toEqual({ n: 13 });
+  });
+
+  it('retries a retriable failure and commits only after the handler succeeded (no loss, no skip)', async () => {
+    const topic = runtime.topic('retry.v1');
+    await runtime.provision([{ name: 'retry.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    await runtime.producer.send(
+      topic,
+      [1, 2, 3].map((n) => ({ key: 'k', value: JSON.stringify({ n }) })),
+    );
+    let attempts = 0;
+    const handled: number[] = [];
+    const consumer = await runtime.startConsumer<Value>({
+      groupId: 'lib-test-retry',
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      backoff: { initialMs: 10, maxMs: 50, factor: 2 },
+      handle: async (messages) => {
+        attempts += 1;
+        if (attempts <= 2) throw new RetriableError('database briefly unavailable');
+        handled.push(...messages.map((message) => message.value.n));
+      },
+    });
+    await waitFor(() => handled.length >= 3, { description: 'the batch handled after retries' });
+    expect(handled).toEqual([1, 2, 3]);
+    expect(attempts).toBe(3);
+    await consumer.stop();
+
+    // A new member of the same group starts after the committed offset: nothing is redelivered.
+    await runtime.producer.send(topic, [{ key: 'k', value: JSON.stringify({ n: 4 }) }]);
+    const after: number[] = [];
+    await runtime.startConsumer<Value>({
+      groupId: 'lib-test-retry',
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      handle: async (messages) => void after.push(...messages.map((message) => message.value.n)),
+    });
+    await waitFor(() => after.length >= 1, { description: 'the message sent after the commit' });
+    expect(after).toEqual([4]);
+  });
+
+  it('redelivers a batch whose handler never succeeded before the consumer stopped', async () => {
+    const topic = runtime.topic('redeliver.v1');
+    const groupId = `${namespace.id}-redeliver`;
+    await runtime.provision([{ name: 'redeliver.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    await runtime.producer.send(topic, [{ key: 'k', value: JSON.stringify({ n: 7 }) }]);
+    let failing = 0;
+    const crashing = await runtime.startConsumer<Value>({
+      groupId,
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      backoff: { initialMs: 5_000, maxMs: 5_000, factor: 1 },
+      handle: async () => {
+        failing += 1;
+        throw new RetriableError('effect never became durable');
+      },
+    });
+    await waitFor(() => failing >= 1, { description: 'the first attempt' });
+    await crashing.stop();
+
+    const redelivered: number[] = [];
+    await runtime.startConsumer<Value>({
+      groupId,
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      handle: async (messages) => void redelivered.push(...messages.map((message) => message.value.n)),
+    });
+    await waitFor(() => redelivered.length >= 1, { description: 'redelivery to the next member' });
+    expect(redelivered).toEqual([7]);
+  });
+});

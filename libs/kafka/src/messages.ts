@@ -1,0 +1,37 @@
+import { TRACE_HEADERS, type EnvelopeMeta } from '@touchstream/contracts';
+
+/** What services hand to the producer: no kafkajs type crosses this library's boundary. */
+export interface OutgoingMessage {
+  key: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+  /** Kafka record timestamp in ms since the epoch; defaults to the send time. */
+  timestamp?: number;
+}
+
+export interface ConsumedMessage<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  /** Kafka record timestamp (ms since the epoch, as a string as Kafka gives it). */
+  timestamp: string;
+  value: T;
+}
+
+/** An envelope as a Kafka message: JSON value, trace ids also in headers for log joins. */
+export function envelopeMessage(envelope: EnvelopeMeta & { data: unknown }, key: string | null): OutgoingMessage {
+  const headers: Record<string, string> = {
+    [TRACE_HEADERS.eventId]: envelope.id,
+    [TRACE_HEADERS.eventType]: envelope.type,
+    [TRACE_HEADERS.correlationId]: envelope.correlationId,
+  };
+  if (envelope.causationId) headers[TRACE_HEADERS.causationId] = envelope.causationId;
+  return { key, value: JSON.stringify(envelope), headers };
+}
+
+export function byteLength(message: OutgoingMessage): number {
+  const value = typeof message.value === 'string' ? Buffer.byteLength(message.value) : message.value.length;
+  return value + (message.key ? Buffer.byteLength(message.key) : 0);
+}

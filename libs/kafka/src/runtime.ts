@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { deadLetterTopic, type TopicSpec } from '@touchstream/contracts';
+import type { Logger } from '@touchstream/logging';
+import { provisionTopics } from './admin';
+import { retryRetriable } from './backoff';
+import { isRetriable } from './errors';
+import { createKafka } from './client';
+import { topicName, type KafkaSettings } from './config';
+import { BatchConsumer, type BatchConsumerOptions } from './consumer';
+import { DeadLetterPublisher } from './dead-letter';
+import { EventProducer, type EventProducerOptions } from './producer';
+import { TopicReader } from './topic-reader';
+
+export type ConsumerOptions<T> = Omit<BatchConsumerOptions<T>, 'deadLetters'>;
+
+/**
+ * Everything a service needs from Kafka, behind one object: topic names (with the configured
+ * prefix), provisioning, a shared batching producer, consumers with dead-lettering, and one
+ * shutdown that stops consumers before the producer they may still be using.
+ */
+export class KafkaRuntime {
+  readonly producer: EventProducer;
+  private readonly kafka: Kafka;
+  private readonly deadLetters: DeadLetterPublisher;
+  private readonly consumers: BatchConsumer<unknown>[] = [];
+
+  constructor(
+    readonly settings: KafkaSettings,
+    private readonly logger: Logger,
+    producerOptions: EventProducerOptions = {},
+  ) {
+    this.kafka = createKafka(settings, logger);
+    this.producer = new EventProducer(this.kafka, logger.child({ component: 'producer' }), producerOptions);
+    this.deadLetters = new DeadLetterPublisher(this.producer, (groupId) => this.topic(deadLetterTopic(groupId)));
+  }
+
+  topic(spec: TopicSpec | string): string {
+    return topicName(this.settings, spec);
+  }
+
+  /** Creates missing topics, including the dead-letter topic of every consumer group given. */
+  async provision(specs: readonly TopicSpec[], consumerGroups: readonly string[] = []): Promise<string[]> {
+    const all = [...specs, ...consumerGroups.map(deadLetterTopic)];
+    return this.atBoot('provision topics', () => provisionTopics(this.kafka, this.settings, all, this.logger));
+  }
+
+  async connectProducer(): Promise<void> {
+    await this.atBoot('connect the producer', () => this.producer.connect());
+  }
+
+  /** A fresh broker may still be electing leaders or loading its coordinator: retry, bounded. */
+  private atBoot<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return retryRetriable(operation, {
+      attempts: 10,
+      isRetriable,
+      onRetry: (error, attempt) => this.logger.warn(`could not ${what} yet; retrying`, { attempt, errorMessage: (error as Error).message }),
+    });
+  }
+
+  /** Creates and starts a consumer; its dead letters go to `<prefix>.<group>.dead-letter.v1`. */
+  async startConsumer<T>(options: ConsumerOptions<T>): Promise<BatchConsumer<T>> {
+    const consumer = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
+      ...options,
+      deadLetters: this.deadLetters,
+    });
+    await consumer.start();
+    this.consumers.push(consumer as BatchConsumer<unknown>);
+    return consumer;
+  }
+
+  /** A throw-away reader from the beginning of a topic (tests, tools, debugging). */
+  reader(topic: string): TopicReader {
+    return new TopicReader(this.kafka, topic, `reader-${randomUUID()}`);
+  }
+
+  isReady(): boolean {
+    return this.producer.isConnected() && this.consumers.every((consumer) => consumer.isRunning());
+  }
+
+  async shutdown(): Promise<void> {
+    for (const consumer of this.consumers.splice(0)) await consumer.stop();
+    await this.producer.disconnect();
+  }
+}

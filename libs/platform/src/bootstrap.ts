@@ -1,0 +1,68 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describeError, Logger } from '@touchstream/logging';
+import { NestLoggerAdapter } from './nest-logger';
+
+export interface BootstrapOptions {
+  service: string;
+  port: number;
+  host: string;
+  /** Largest request body Fastify reads (ingest sets Segment's 500 KB limit plus headroom). */
+  bodyLimit?: number;
+  /** Keep the raw request body (webhook signatures are over the raw bytes). */
+  rawBody?: boolean;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Creates the NestJS app on Fastify, listens, and returns it (tests close it themselves). */
+export async function createService(module: DynamicModule, options: BootstrapOptions): Promise<NestFastifyApplication> {
+  const logger = new Logger({ service: options.service });
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576 }), {
+    logger: new NestLoggerAdapter(logger),
+    rawBody: options.rawBody ?? false,
+    // Boot errors reach runService's catch (logged with their cause, exit 1) instead of abort().
+    abortOnError: false,
+  });
+  await app.listen(options.port, options.host);
+  return app;
+}
+
+/**
+ * The process entry point of every service: boot, print where it listens, and on SIGTERM or
+ * SIGINT close the app (consumers stop, producer flushes, database closes) and exit 0.
+ */
+export async function runService(module: DynamicModule, options: BootstrapOptions): Promise<void> {
+  const logger = new Logger({ service: options.service });
+  try {
+    const app = await createService(module, options);
+    logger.info(`${options.service} listening`, { url: await app.getUrl() });
+    let closing = false;
+    const close = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      logger.info('shutting down', { signal });
+      const force = setTimeout(() => {
+        logger.error('graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, options.shutdownTimeoutMs ?? 25_000);
+      force.unref();
+      app
+        .close()
+        .then(() => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error('shutdown failed', describeError(error));
+          process.exit(1);
+        });
+    };
+    process.once('SIGTERM', () => close('SIGTERM'));
+    process.once('SIGINT', () => close('SIGINT'));
+  } catch (error) {
+    logger.error(`${options.service} failed to start`, describeError(error));
+    process.exit(1);
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { parseBrokers } from '@touchstream/kafka';
+
+/** Raised at boot when the environment is wrong; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment against a service's schema once, at boot, failing fast. */
+export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`));
+}
+
+/** 0 asks the OS for a free port (tests). */
+export const portSchema = z.coerce.number().int().min(0).max(65_535);
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+/** Settings every service shares; each has one documented name (README, configuration). */
+export const commonEnv = {
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((value, ctx) => {
+      try {
+        return parseBrokers(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  KAFKA_TOPIC_PREFIX: optionalString,
+  KAFKA_TOPIC_PARTITIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000).optional()),
+  KAFKA_REPLICATION_FACTOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(10).optional()),
+  /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
+  DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
+};
+
+export const databaseEnv = {
+  DATABASE_URL: z
+    .string()
+    .default('postgres://postgres@127.0.0.1:5432/touchstream')
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'DATABASE_URL must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+};
+
+/** A Postgres schema name: each service owns one (overridable so tests can isolate). */
+export const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');

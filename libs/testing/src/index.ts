@@ -1,0 +1,6 @@
+export * from './infrastructure';
+export * from './namespace';
+export * from './wait-for';
+export * from './service-process';
+export * from './service-boot';
+export * from './migrations';

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { loadConfig, runService } from '@touchstream/platform';
+import { AttributionAppModule, SERVICE_NAME } from './app.module';
+import { attributionConfigSchema } from './config';
+
+const config = loadConfig(attributionConfigSchema);
+void runService(AttributionAppModule.register(config), { service: SERVICE_NAME, port: config.ATTRIBUTION_PORT, host: config.HOST });

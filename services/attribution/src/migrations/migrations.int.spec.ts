@@ -1,0 +1,10 @@
+import { describe, it } from 'vitest';
+import { expectMigrationsApplyAndRevert, testInfrastructure, testNamespace } from '@touchstream/testing';
+import { attributionMigrations } from '.';
+
+describe('attribution migrations on the real Postgres', () => {
+  it('create the schema, revert cleanly and apply again', async () => {
+    const { schema } = testNamespace('attribution-migrations');
+    await expectMigrationsApplyAndRevert(testInfrastructure().databaseUrl, schema, attributionMigrations, ['consumer_positions', 'outbox']);
+  });
+});

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { loadConfig, runService } from '@touchstream/platform';
+import { IngestAppModule, SERVICE_NAME } from './app.module';
+import { ingestConfigSchema } from './config';
+
+const config = loadConfig(ingestConfigSchema);
+void runService(IngestAppModule.register(config), { service: SERVICE_NAME, port: config.INGEST_PORT, host: config.HOST, rawBody: true });

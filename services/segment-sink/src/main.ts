@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { loadConfig, runService } from '@touchstream/platform';
+import { SegmentSinkAppModule, SERVICE_NAME } from './app.module';
+import { segmentSinkConfigSchema } from './config';
+
+const config = loadConfig(segmentSinkConfigSchema);
+void runService(SegmentSinkAppModule.register(config), { service: SERVICE_NAME, port: config.SINK_PORT, host: config.HOST });

@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// Tests run from source: @touchstream/* resolves to each lib's src/index.ts.
+// SWC (not esbuild) compiles the tests so NestJS gets the decorator metadata its DI reads.
+const alias = [{ find: /^@touchstream\/(.*)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts') }];
+const plugins = [swc.vite({ module: { type: 'es6' } })];
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './tools/summary-reporter.mts'],
+    projects: [
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['{libs,services}/*/src/**/*.unit.spec.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          name: 'int',
+          include: ['{libs,services}/*/src/**/*.{int,e2e}.spec.ts'],
+          environment: 'node',
+          globalSetup: ['libs/testing/src/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Two cores: one broker, one Postgres, and the services under test share them.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
