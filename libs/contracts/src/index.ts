@@ -9,3 +9,4 @@ export * from './topics/rejected-events';
 export * from './topics/identity-links';
 export * from './topics/touches';
 export * from './topics/user-sources';
+export * from './segment/normalize';
