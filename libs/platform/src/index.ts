@@ -9,3 +9,5 @@ export * from './nest-logger';
 export * from './platform.module';
 export * from './readiness';
 export * from './settings';
+export * from './outbox/outbox-relay';
+export * from './outbox/outbox.module';

@@ -1,0 +1,154 @@
+import type { DataSource } from 'typeorm';
+import { quoteIdent } from '@touchstream/database';
+import { backoffDelay, delay, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
+import { describeError, type Logger } from '@touchstream/logging';
+
+export interface OutboxRelayOptions {
+  schema: string;
+  /** Rows published per round trip. */
+  batchSize?: number;
+  /** How often an idle relay looks for rows nobody told it about (another instance's, a restart's). */
+  idlePollMs?: number;
+  /** Sent rows are deleted after this long (they are only kept to make a re-publish explainable). */
+  keepSentMs?: number;
+  onPublished?: (count: number) => void;
+}
+
+interface OutboxRecord {
+  seq: string;
+  topic: string;
+  message_key: string | null;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes outbox rows in commit order and marks them sent. One relay per schema publishes at a
+ * time (a transaction-scoped advisory lock), which keeps per-key order across instances. A row
+ * is marked sent only after the broker acknowledged it, so a crash re-publishes, never loses;
+ * consumers recognise the re-publish by the event's deterministic id.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly lockKey: string;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private lastCleanup = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: EventProducer,
+    private readonly logger: Logger,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.table = `${quoteIdent(options.schema)}.outbox`;
+    this.lockKey = `touchstream.outbox.${options.schema}`;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Called after a transaction that wrote outbox rows commits: publish now, not at the next poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Rows written but not yet acknowledged by the broker. */
+  async pending(): Promise<number> {
+    const rows: Array<{ count: string }> = await this.dataSource.query(
+      `SELECT count(*)::text AS count FROM ${this.table} WHERE sent_at IS NULL`,
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Publishes everything pending now; returns how many rows were sent. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.publishBatch();
+      total += sent;
+      if (sent === 0) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const sent = await this.publishBatch();
+        this.failures = 0;
+        await this.cleanupIfDue();
+        if (sent > 0) continue;
+        await this.sleep(this.options.idlePollMs ?? 250);
+      } catch (error) {
+        this.failures += 1;
+        const wait = backoffDelay(this.failures, { initialMs: 100, maxMs: 10_000, factor: 2 });
+        this.logger.warn('outbox relay failed; retrying', {
+          attempt: this.failures,
+          waitMs: wait,
+          ...describeError(error, { stack: false }),
+        });
+        await delay(wait, this.abort.signal);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+
+  private async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (transaction) => {
+      const [lock] = (await transaction.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.lockKey])) as Array<{
+        locked: boolean;
+      }>;
+      if (!lock?.locked) return 0;
+      const rows: OutboxRecord[] = await transaction.query(
+        `SELECT seq::text AS seq, topic, message_key, payload, headers FROM ${this.table}
+         WHERE sent_at IS NULL ORDER BY seq LIMIT $1`,
+        [this.options.batchSize ?? 2_000],
+      );
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (const row of rows) {
+        const list = byTopic.get(row.topic) ?? [];
+        list.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers });
+        byTopic.set(row.topic, list);
+      }
+      await Promise.all([...byTopic].map(([topic, messages]) => this.producer.send(topic, messages)));
+      await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
+      this.options.onPublished?.(rows.length);
+      return rows.length;
+    });
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    const keepMs = this.options.keepSentMs ?? 24 * 60 * 60 * 1000;
+    await this.dataSource.query(
+      `DELETE FROM ${this.table} WHERE sent_at IS NOT NULL AND sent_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [keepMs],
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { PlatformTables1764370000000, appendToOutbox, applyOncePerOffset, createDataSource, migrate } from '@touchstream/database';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import { OutboxRelay } from './outbox-relay';
+
+describe('transactional outbox and once-per-offset effects on the real Postgres and broker', () => {
+  const namespace = testNamespace('outbox');
+  const logger = testLogger();
+  let dataSource: DataSource;
+  let runtime: KafkaRuntime;
+  let relay: OutboxRelay;
+  const topicSpec = { name: 'outbox-test.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const };
+
+  beforeAll(async () => {
+    dataSource = createDataSource({ url: testInfrastructure().databaseUrl, schema: namespace.schema, poolSize: 4 }, [
+      PlatformTables1764370000000,
+    ]);
+    await dataSource.initialize();
+    await migrate(dataSource);
+    runtime = new KafkaRuntime(testKafkaSettings(namespace.topicPrefix), logger);
+    await runtime.provision([topicSpec]);
+    await runtime.connectProducer();
+    relay = new OutboxRelay(dataSource, runtime.producer, logger, { schema: namespace.schema, idlePollMs: 50 });
+  });
+
+  afterAll(async () => {
+    await relay.stop();
+    await runtime.shutdown();
+    await dataSource.destroy();
+    await dropSchema(testInfrastructure().databaseUrl, namespace.schema);
+  });
+
+  it('publishes committed rows once, in order, ignores a second write of the same event id, and drops rolled-back rows', async () => {
+    const topic = runtime.topic(topicSpec);
+    const row = (n: number) => ({ eventId: `event-${n}`, topic, key: 'k', payload: { n } });
+    await dataSource.transaction(async (tx) => {
+      expect(await appendToOutbox(tx, namespace.schema, [row(1), row(2)])).toBe(2);
+    });
+    await dataSource.transaction(async (tx) => {
+      expect(await appendToOutbox(tx, namespace.schema, [row(2), row(3)])).toBe(1);
+    });
+    await expect(
+      dataSource.transaction(async (tx) => {
+        await appendToOutbox(tx, namespace.schema, [row(4)]);
+        throw new Error('the effect failed');
+      }),
+    ).rejects.toThrow('the effect failed');
+    expect(await relay.pending()).toBe(3);
+
+    const reader = runtime.reader(topic);
+    await reader.start();
+    relay.start();
+    relay.notify();
+    const values = await waitFor(() => reader.received().length >= 3 && reader.json<{ n: number }>(), { description: '3 published rows' });
+    expect(values.map((value) => value.n)).toEqual([1, 2, 3]);
+    await waitFor(async () => (await relay.pending()) === 0, { description: 'rows marked sent' });
+    expect(await relay.drain()).toBe(0);
+    expect(reader.received()).toHaveLength(3);
+    await reader.stop();
+  });
+
+  it('applies a redelivered batch once: offsets already applied are skipped, in the same transaction as the effect', async () => {
+    const applied: string[] = [];
+    const batch = [0, 1, 2].map((offset) => ({ topic: 't', partition: 0, offset: String(offset), id: `m${offset}` }));
+    const effect = async (fresh: typeof batch) => void applied.push(...fresh.map((message) => message.id));
+    await applyOncePerOffset(dataSource.manager, namespace.schema, 'group-a', batch, effect);
+    // Kafka's commit was lost: the same batch plus one new message comes again.
+    const again = await applyOncePerOffset(
+      dataSource.manager,
+      namespace.schema,
+      'group-a',
+      [...batch, { topic: 't', partition: 0, offset: '3', id: 'm3' }],
+      effect,
+    );
+    expect(again.map((message) => message.id)).toEqual(['m3']);
+    expect(applied).toEqual(['m0', 'm1', 'm2', 'm3']);
+    // Another group keeps its own positions.
+    await applyOncePerOffset(dataSource.manager, namespace.schema, 'group-b', batch.slice(0, 1), effect);
+    expect(applied).toEqual(['m0', 'm1', 'm2', 'm3', 'm0']);
+  });
+
+  it('stores no position when the effect fails, so the batch is applied when it comes again', async () => {
+    const batch = [{ topic: 't', partition: 1, offset: '10', id: 'x' }];
+    await expect(
+      applyOncePerOffset(dataSource.manager, namespace.schema, 'group-c', batch, async () => {
+        throw new Error('constraint violated');
+      }),
+    ).rejects.toThrow('constraint violated');
+    const applied = await applyOncePerOffset(dataSource.manager, namespace.schema, 'group-c', batch, async () => undefined);
+    expect(applied).toHaveLength(1);
+  });
+});

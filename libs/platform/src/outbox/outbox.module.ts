@@ -1,0 +1,62 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { Logger } from '@touchstream/logging';
+import { MetricsRegistry } from '../metrics';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+
+/** Starts the relay once the app is up; stops it before consumers and producer shut down. */
+@Injectable()
+class OutboxLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+@Global()
+@Module({})
+export class OutboxModule {
+  static forRoot(options: OutboxRelayOptions): DynamicModule {
+    return {
+      module: OutboxModule,
+      providers: [
+        {
+          provide: OutboxRelay,
+          inject: [DataSource, KafkaRuntime, Logger, MetricsRegistry],
+          useFactory: (dataSource: DataSource, kafka: KafkaRuntime, logger: Logger, metrics: MetricsRegistry) => {
+            const published = new Counter({
+              name: 'touchstream_outbox_published_total',
+              help: 'Outbox rows published to Kafka and marked sent',
+              registers: [metrics.registry],
+            });
+            const relay = new OutboxRelay(dataSource, kafka.producer, logger.child({ component: 'outbox-relay' }), {
+              ...options,
+              onPublished: (count) => {
+                published.inc(count);
+                options.onPublished?.(count);
+              },
+            });
+            new Gauge({
+              name: 'touchstream_outbox_pending',
+              help: 'Outbox rows not yet acknowledged by the broker',
+              registers: [metrics.registry],
+              async collect() {
+                this.set(await relay.pending());
+              },
+            });
+            return relay;
+          },
+        },
+        OutboxLifecycle,
+      ],
+      exports: [OutboxRelay],
+    };
+  }
+}
