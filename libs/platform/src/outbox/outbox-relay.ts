@@ -118,9 +118,10 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (transaction) => {
-      const [lock] = (await transaction.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.lockKey])) as Array<{
-        locked: boolean;
-      }>;
+      const locked: Array<{ locked: boolean }> = await transaction.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        this.lockKey,
+      ]);
+      const lock = locked[0];
       if (!lock?.locked) return 0;
       const rows: OutboxRecord[] = await transaction.query(
         `SELECT seq::text AS seq, topic, message_key, payload, headers FROM ${this.table}
