@@ -12,6 +12,9 @@ function bridgeLogs(logger: Logger) {
       const { message, timestamp: _timestamp, logger: _kafkaLogger, ...fields } = log;
       const line = `kafkajs: ${String(message)}`;
       const context = { kafkaLabel: label, ...fields };
+      // Retries are bounded on purpose: a caller (an HTTP request, a consumer batch) needs an
+      // answer, and retries with the same deterministic ids; the warning says nothing new.
+      if (String(message).startsWith('Limiting retries for the idempotent producer')) return logger.debug(line, context);
       if (level === logLevel.ERROR) logger.warn(line, context);
       else if (level === logLevel.WARN) logger.warn(line, context);
       else logger.debug(line, context);

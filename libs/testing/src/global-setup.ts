@@ -1,11 +1,34 @@
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { provideKafka, providePostgres, type Started } from './infrastructure';
+import { dockerAnswers, provideKafka, providePostgres, stopAll, type Started } from '@touchstream/local-infra';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     databaseUrl: string;
   }
+}
+
+export const TEST_DATABASE = 'touchstream_test';
+
+/** Where a Docker engine answers, tests may run on testcontainers instead of local processes. */
+async function kafkaContainer() {
+  if (!dockerAnswers()) return undefined;
+  const { KafkaContainer } = await import('@testcontainers/kafka');
+  const container = await new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().start();
+  return {
+    value: `${container.getHost()}:${container.getMappedPort(9093)}`,
+    started: { description: 'Kafka container', stop: async () => void (await container.stop()) },
+  };
+}
+
+async function postgresContainer() {
+  if (!dockerAnswers()) return undefined;
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+  return {
+    value: container.getConnectionUri(),
+    started: { description: 'Postgres container', stop: async () => void (await container.stop()) },
+  };
 }
 
 /**
@@ -16,22 +39,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const log = (line: string) => process.stdout.write(`[test infrastructure] ${line}\n`);
   const started: Started[] = [];
   try {
-    const kafka = await provideKafka(log);
+    const kafka = await provideKafka(log, kafkaContainer);
     if (kafka.started) started.push(kafka.started);
-    const postgres = await providePostgres(log);
+    const postgres = await providePostgres(TEST_DATABASE, log, postgresContainer);
     if (postgres.started) started.push(postgres.started);
-    project.provide('kafkaBrokers', kafka.brokers);
-    project.provide('databaseUrl', postgres.url);
+    project.provide('kafkaBrokers', kafka.value);
+    project.provide('databaseUrl', postgres.value);
   } catch (error) {
     await stopAll(started, log);
     throw error;
   }
   return () => stopAll(started, log);
-}
-
-async function stopAll(started: Started[], log: (line: string) => void): Promise<void> {
-  for (const thing of started.reverse()) {
-    log(`stopping ${thing.description}`);
-    await thing.stop();
-  }
 }

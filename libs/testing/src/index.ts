@@ -1,4 +1,3 @@
-export * from './infrastructure';
 export * from './namespace';
 export * from './wait-for';
 export * from './service-process';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from './infrastructure';
+import { REPO_ROOT } from '@touchstream/local-infra';
 import { waitFor } from './wait-for';
 
 /** A port the OS says is free right now. */

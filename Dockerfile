@@ -1,0 +1,27 @@
+# One image for every touchstream service; docker-compose picks the service with SERVICE.
+# Multi-stage: dependencies and the TypeScript build happen in throw-away stages, the runtime
+# stage has production dependencies and compiled JavaScript only. Node 22 LTS (Node 20 left LTS).
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY libs libs
+COPY services services
+RUN find libs services -type f ! -name package.json -delete && npm ci --no-audit --no-fund
+
+FROM deps AS build
+COPY tsconfig.base.json tsconfig.build.json ./
+COPY libs libs
+COPY services services
+RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/libs libs
+COPY --from=build /app/services services
+USER node
+ARG SERVICE=ingest
+ENV SERVICE=${SERVICE}
+CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.js"]
