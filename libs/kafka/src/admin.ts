@@ -67,3 +67,27 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
     await admin.disconnect();
   }
 }
+
+/**
+ * True when a broker answers a metadata request within `timeoutMs`, without retries: for
+ * readiness probes, which need a quick, current answer (kafkajs's producer still reports itself
+ * connected while every broker is down).
+ */
+export async function brokerReachable(kafka: Kafka, timeoutMs: number): Promise<boolean> {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = (async () => {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([probe, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    void probe.finally(() => admin.disconnect().catch(() => undefined));
+  }
+}

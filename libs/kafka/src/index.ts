@@ -9,3 +9,4 @@ export * from './messages';
 export * from './producer';
 export * from './runtime';
 export * from './topic-reader';
+export * from './consumer-groups';

@@ -8,6 +8,7 @@ import { jsonDecoder } from './codec';
 import { FatalError, RetriableError } from './errors';
 import type { ConsumedMessage } from './messages';
 import { KafkaRuntime } from './runtime';
+import type { BatchConsumer } from './consumer';
 
 const valueSchema = z.object({ n: z.number().int() });
 type Value = z.infer<typeof valueSchema>;
@@ -161,5 +162,36 @@ describe('libs/kafka on a real broker', () => {
     });
     await waitFor(() => redelivered.length >= 1, { description: 'redelivery to the next member' });
     expect(redelivered).toEqual([7]);
+  });
+
+  it('reports a group lag and rewinds a stopped group to the earliest offset or a timestamp', async () => {
+    const topic = runtime.topic('rewind.v1');
+    const groupId = `${namespace.id}-rewind`;
+    await runtime.provision([{ name: 'rewind.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    const base = Date.now();
+    await runtime.producer.send(
+      topic,
+      [1, 2, 3].map((n) => ({ key: 'k', value: JSON.stringify({ n }), timestamp: base + n * 60_000 })),
+    );
+    expect(await runtime.lag(groupId, [topic])).toEqual([{ topic, partition: 0, committed: 0, end: 3, lag: 3 }]);
+
+    const seen: number[] = [];
+    const consume = () =>
+      runtime.startConsumer<Value>({
+        groupId,
+        topics: [topic],
+        decode: jsonDecoder(valueSchema),
+        handle: async (messages) => void seen.push(...messages.map((message) => message.value.n)),
+      });
+    let consumer = await consume();
+    await waitFor(async () => (await runtime.lag(groupId, [topic]))[0]?.lag === 0, { description: 'lag 0' });
+    await runtime.stopConsumer(consumer as BatchConsumer<unknown>);
+
+    await runtime.resetGroup(groupId, [topic], new Date(base + 2 * 60_000));
+    expect((await runtime.lag(groupId, [topic]))[0]?.lag).toBe(2);
+    await runtime.resetGroup(groupId, [topic], 'earliest');
+    consumer = await consume();
+    await waitFor(() => seen.length >= 6, { description: 'replayed from the start' });
+    expect(seen).toEqual([1, 2, 3, 1, 2, 3]);
   });
 });

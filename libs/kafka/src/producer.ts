@@ -33,34 +33,61 @@ interface Ticket {
  * A caller's promise resolves only when the broker acknowledged all of its messages.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly maxBatchMessages: number;
   private readonly maxBatchBytes: number;
   private queue: Ticket[] = [];
   private flushing: Promise<void> | null = null;
   private connected = false;
+  /** Set after a failed produce request: the next one goes through a new producer id. */
+  private renewBeforeNextSend = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly logger: Logger,
     private readonly options: EventProducerOptions = {},
   ) {
+    this.producer = this.createProducer();
+    this.maxBatchMessages = options.maxBatchMessages ?? 5_000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 900_000;
+  }
+
+  private createProducer(): Producer {
     // The Java client's murmur2 partitioner, named explicitly: keys land where any other Kafka
     // client would put them, and kafkajs stops warning about its changed default.
-    this.producer = kafka.producer({
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.maxBatchMessages = options.maxBatchMessages ?? 5_000;
-    this.maxBatchBytes = options.maxBatchBytes ?? 900_000;
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
+    // Only the current producer speaks for the connection state (a renewed one is being retired).
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
     });
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.connected = true;
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.connected = true;
     });
+    return producer;
+  }
+
+  /**
+   * After kafkajs gives up on a produce request, the broker may still have written it (the
+   * response was lost, or came after the timeout), but kafkajs rolls the partitions' sequence
+   * numbers back and would number the next, different messages the same way: the broker would
+   * then acknowledge them as duplicates of the written batch without storing them (a lost write
+   * answered as a success), or refuse every later request as out of sequence. A new producer
+   * gets a new producer id from the broker, and its numbering starts afresh.
+   */
+  private async renewProducer(): Promise<void> {
+    const retired = this.producer;
+    this.producer = this.createProducer();
+    await retired.disconnect().catch((error: unknown) => {
+      this.logger.debug('retired producer did not disconnect cleanly', { errorMessage: (error as Error).message });
+    });
+    await this.producer.connect();
+    this.renewBeforeNextSend = false;
+    this.logger.info('producer renewed after a failed produce request');
   }
 
   async connect(): Promise<void> {
@@ -103,6 +130,7 @@ export class EventProducer {
       const batch = this.takeBatch();
       const started = performance.now();
       try {
+        if (this.renewBeforeNextSend) await this.renewProducer();
         await this.producer.sendBatch({
           acks: -1,
           timeout: this.options.ackTimeoutMs ?? 10_000,
@@ -115,6 +143,7 @@ export class EventProducer {
           durationMs: performance.now() - started,
         });
       } catch (error) {
+        this.renewBeforeNextSend = true;
         this.logger.warn('produce request failed', { tickets: batch.length, errorMessage: (error as Error).message });
         for (const ticket of batch) ticket.reject(error);
       }

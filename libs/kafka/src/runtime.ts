@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, type TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
-import { provisionTopics } from './admin';
+import { brokerReachable, provisionTopics } from './admin';
+import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
 import { isRetriable } from './errors';
 import { createKafka } from './client';
@@ -69,9 +70,30 @@ export class KafkaRuntime {
     return consumer;
   }
 
+  /** Stops one consumer (replay pauses a group with it); the others keep running. */
+  async stopConsumer(consumer: BatchConsumer<unknown>): Promise<void> {
+    const index = this.consumers.indexOf(consumer);
+    if (index >= 0) this.consumers.splice(index, 1);
+    await consumer.stop();
+  }
+
   /** A throw-away reader from the beginning of a topic (tests, tools, debugging). */
   reader(topic: string): TopicReader {
     return new TopicReader(this.kafka, topic, `reader-${randomUUID()}`);
+  }
+
+  lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    return consumerGroupLag(this.kafka, groupId, topics);
+  }
+
+  /** Rewinds a stopped group (replay); see resetConsumerGroup. */
+  resetGroup(groupId: string, topics: string[], from: 'earliest' | Date): Promise<void> {
+    return resetConsumerGroup(this.kafka, groupId, topics, from);
+  }
+
+  /** Whether a broker answers right now (within `timeoutMs`, no retries): for readiness probes. */
+  brokerReachable(timeoutMs = 2_000): Promise<boolean> {
+    return brokerReachable(this.kafka, timeoutMs);
   }
 
   isReady(): boolean {
