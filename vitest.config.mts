@@ -16,6 +16,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          // Unit tests first (no infrastructure), then the integration tests.
+          sequence: { groupOrder: 0 },
           include: ['{libs,services}/*/src/**/*.unit.spec.ts'],
           environment: 'node',
         },
@@ -25,6 +27,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'int',
+          sequence: { groupOrder: 1 },
           include: ['{libs,services}/*/src/**/*.{int,e2e}.spec.ts'],
           environment: 'node',
           globalSetup: ['libs/testing/src/global-setup.ts'],
