@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
 import { topicName, type KafkaSettings } from './config';
@@ -69,12 +69,19 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
 }
 
 /**
- * True when a broker answers a metadata request within `timeoutMs`, without retries: for
- * readiness probes, which need a quick, current answer (kafkajs's producer still reports itself
- * connected while every broker is down).
+ * True when a broker answers a metadata request within `timeoutMs`. For readiness probes, which
+ * need a quick, current answer (kafkajs's producer still reports itself connected while every
+ * broker is down): a client of its own, without retries and without logs, asks once.
  */
-export async function brokerReachable(kafka: Kafka, timeoutMs: number): Promise<boolean> {
-  const admin = kafka.admin({ retry: { retries: 0 } });
+export async function brokerReachable(settings: KafkaSettings, timeoutMs: number): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: `${settings.clientId}-probe`,
+    brokers: settings.brokers,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);

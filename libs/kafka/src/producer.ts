@@ -99,13 +99,40 @@ export class EventProducer {
     return this.connected;
   }
 
-  /** Resolves when every message is acknowledged by all in-sync replicas; rejects otherwise. */
-  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+  /**
+   * Resolves when every message is acknowledged by all in-sync replicas; rejects otherwise.
+   * Aborting `signal` withdraws the messages if they are still queued (they are then never
+   * sent, and the promise rejects); once their produce request is in flight it cannot be
+   * recalled, and the promise settles with that request.
+   */
+  send(topic: string, messages: readonly OutgoingMessage[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     if (!this.connected) return Promise.reject(new RetriableError('Kafka producer is not connected'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new RetriableError('send withdrawn before it was sent'));
     return new Promise<void>((resolve, reject) => {
       const bytes = messages.reduce((sum, message) => sum + byteLength(message), 0);
-      this.queue.push({ topic, messages: [...messages], bytes, resolve, reject });
+      const withdraw = () => {
+        const index = this.queue.indexOf(ticket);
+        if (index === -1) return;
+        this.queue.splice(index, 1);
+        reject(new RetriableError('send withdrawn before it was sent'));
+      };
+      const ticket: Ticket = {
+        topic,
+        messages: [...messages],
+        bytes,
+        resolve: () => {
+          signal?.removeEventListener('abort', withdraw);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', withdraw);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      };
+      signal?.addEventListener('abort', withdraw, { once: true });
+      this.queue.push(ticket);
       this.scheduleFlush();
     });
   }

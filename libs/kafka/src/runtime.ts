@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, type TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
-import { brokerReachable, provisionTopics } from './admin';
+import { brokerReachable, deleteTopics, provisionTopics } from './admin';
 import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
 import { isRetriable } from './errors';
@@ -93,7 +93,12 @@ export class KafkaRuntime {
 
   /** Whether a broker answers right now (within `timeoutMs`, no retries): for readiness probes. */
   brokerReachable(timeoutMs = 2_000): Promise<boolean> {
-    return brokerReachable(this.kafka, timeoutMs);
+    return brokerReachable(this.settings, timeoutMs);
+  }
+
+  /** Deletes topics that exist (tests and benchmarks clean up their prefixed topics). */
+  deleteTopics(topics: string[]): Promise<void> {
+    return deleteTopics(this.kafka, topics);
   }
 
   isReady(): boolean {

@@ -14,17 +14,23 @@ export interface BootstrapOptions {
   rawBody?: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs?: number;
+  /** Longest route parameter Fastify matches (its default, 100, answers 414 above that). */
+  maxParamLength?: number;
 }
 
 /** Creates the NestJS app on Fastify, listens, and returns it (tests close it themselves). */
 export async function createService(module: DynamicModule, options: BootstrapOptions): Promise<NestFastifyApplication> {
   const logger = new Logger({ service: options.service });
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576 }), {
-    logger: new NestLoggerAdapter(logger),
-    rawBody: options.rawBody ?? false,
-    // Boot errors reach runService's catch (logged with their cause, exit 1) instead of abort().
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, routerOptions: { maxParamLength: options.maxParamLength ?? 100 } }),
+    {
+      logger: new NestLoggerAdapter(logger),
+      rawBody: options.rawBody ?? false,
+      // Boot errors reach runService's catch (logged with their cause, exit 1) instead of abort().
+      abortOnError: false,
+    },
+  );
   await app.listen(options.port, options.host);
   return app;
 }

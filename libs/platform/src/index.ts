@@ -11,3 +11,4 @@ export * from './readiness';
 export * from './settings';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';
+export * from './replay/replay';

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './service-process';
 export * from './service-boot';
 export * from './migrations';
+export * from './segment-receiver';

@@ -1,25 +1,59 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@touchstream/contracts';
-import { DatabaseModule, KafkaModule, PlatformModule, databaseSettingsFrom, kafkaSettingsFrom } from '@touchstream/platform';
+import type { Logger } from '@touchstream/logging';
+import {
+  DatabaseModule,
+  KafkaModule,
+  MetricsRegistry,
+  OutboxModule,
+  PlatformModule,
+  databaseSettingsFrom,
+  kafkaSettingsFrom,
+} from '@touchstream/platform';
 import type { IdentityConfig } from './config';
+import { IdentityDebugController } from './debug/identity-debug.controller';
+import { IdentityQueries } from './debug/identity-queries';
+import { IDENTITY_CONFIG } from './identity-config.token';
 import { identityMigrations } from './migrations';
+import { IdentityProjector } from './projection/identity-projector';
+import { IDENTITY_METRICS, identityMetrics } from './projection/identity-metrics';
+import { TimelinePurge } from './retention/timeline-purge';
 
 export const SERVICE_NAME = 'identity';
+/** Ids in debug paths may be up to MAX_ID_LENGTH characters, percent-encoded. */
+export const MAX_PARAM_LENGTH = 4_096;
 
-/** services/identity: the anonymousId <-> userId graph, published as identity.links.v1. */
+/**
+ * services/identity: consumes segment.events.raw.v1 into the anonymousId <-> userId graph in its
+ * own schema, publishes identity.links.v1 through the outbox, and serves the debug views.
+ */
 @Module({})
 export class IdentityAppModule {
-  static register(config: IdentityConfig): DynamicModule {
+  static register(config: IdentityConfig, options: { logger?: Logger } = {}): DynamicModule {
     return {
       module: IdentityAppModule,
       imports: [
-        PlatformModule.forService({ service: SERVICE_NAME, logLevel: config.LOG_LEVEL, debugToken: config.DEBUG_TOKEN }),
+        PlatformModule.forService({
+          service: SERVICE_NAME,
+          logLevel: config.LOG_LEVEL,
+          debugToken: config.DEBUG_TOKEN,
+          logger: options.logger,
+        }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.rawEvents, TOPICS.identityLinks],
-          consumerGroups: [SERVICE_NAME],
+          consumerGroups: [config.IDENTITY_CONSUMER_GROUP],
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.IDENTITY_DB_SCHEMA), migrations: identityMigrations }),
+        OutboxModule.forRoot({ schema: config.IDENTITY_DB_SCHEMA }),
+      ],
+      controllers: [IdentityDebugController],
+      providers: [
+        { provide: IDENTITY_CONFIG, useValue: config },
+        { provide: IDENTITY_METRICS, inject: [MetricsRegistry], useFactory: identityMetrics },
+        IdentityProjector,
+        IdentityQueries,
+        TimelinePurge,
       ],
     };
   }

@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig, runService } from '@touchstream/platform';
-import { IdentityAppModule, SERVICE_NAME } from './app.module';
+import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from './app.module';
 import { identityConfigSchema } from './config';
 
 const config = loadConfig(identityConfigSchema);
-void runService(IdentityAppModule.register(config), { service: SERVICE_NAME, port: config.IDENTITY_PORT, host: config.HOST });
+void runService(IdentityAppModule.register(config), {
+  service: SERVICE_NAME,
+  port: config.IDENTITY_PORT,
+  host: config.HOST,
+  maxParamLength: MAX_PARAM_LENGTH,
+});

@@ -1,5 +1,6 @@
-import { describe, it } from 'vitest';
-import { expectServiceBootsAndStops, testInfrastructure, testNamespace } from '@touchstream/testing';
+import { describe, expect, it } from 'vitest';
+import { expectServiceBootsAndStops, startServiceProcess, testInfrastructure, testNamespace } from '@touchstream/testing';
+import { basicAuth, pageEvent, post } from './testing/harness.spec';
 
 describe('ingest process', () => {
   const namespace = testNamespace('ingest-boot');
@@ -15,5 +16,34 @@ describe('ingest process', () => {
       },
       'INGEST_PORT',
     );
+  });
+
+  it('as built (no test compiler), takes a batch with its own body parser and answers 401 without a write key', async () => {
+    const running = await startServiceProcess(
+      'ingest',
+      {
+        KAFKA_BROKERS: testInfrastructure().kafkaBrokers,
+        KAFKA_TOPIC_PREFIX: namespace.topicPrefix,
+        LOG_LEVEL: 'error',
+        INGEST_WRITE_KEYS: 'built-key',
+      },
+      'INGEST_PORT',
+    );
+    try {
+      const batch = JSON.stringify({ batch: [pageEvent(`${namespace.id}-built`, 'built-anon')] });
+      expect(
+        await post(`${running.url}/v1/batch`, batch, { authorization: basicAuth('built-key'), 'content-type': 'text/plain' }),
+      ).toMatchObject({
+        status: 200,
+        body: { success: true, accepted: 1, rejected: [] },
+      });
+      expect(await post(`${running.url}/v1/batch`, batch)).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(await post(`${running.url}/v1/batch`, '{', { authorization: basicAuth('built-key') })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_json' },
+      });
+    } finally {
+      expect(await running.stop('SIGTERM'), running.output()).toBe(0);
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { deterministicId } from '../ids';
-import { identityLinkSchema } from './identity-links';
+import { identityLinkId, identityLinkSchema } from './identity-links';
 import { rawEventKey, rawEventSchema } from './raw-events';
 import { rejectedEventSchema } from './rejected-events';
-import { touchSchema, type TouchData } from './touches';
-import { userSourcesSchema } from './user-sources';
+import { sessionIdOf, touchDataSchema, touchEventId, touchIdOf, touchSchema, type TouchData } from './touches';
+import { userSourcesEventId, userSourcesSchema } from './user-sources';
 import { TOPICS, deadLetterTopic } from './catalog';
 
 const meta = {
@@ -41,6 +41,8 @@ const touch: TouchData = {
     clickIdParam: null,
     landingUrl: 'https://shop.example/?utm_source=news&utm_medium=email',
   },
+  status: 'recorded',
+  revision: 1,
 };
 
 /** A contract test per message: a valid example survives JSON, a broken one is refused. */
@@ -78,7 +80,7 @@ const cases: Array<{ name: string; schema: z.ZodType; valid: Record<string, unkn
     schema: identityLinkSchema,
     valid: {
       ...meta,
-      id: deterministicId('identity.link', 'anon-1', 'u-1'),
+      id: identityLinkId('anon-1', 'u-1', 1),
       type: 'identity.link.observed',
       data: { anonymousId: 'anon-1', userId: 'u-1', firstSeenAt: meta.occurredAt, via: 'identify', messageId: 'm-1', revision: 1 },
     },
@@ -105,6 +107,7 @@ const cases: Array<{ name: string; schema: z.ZodType; valid: Record<string, unkn
         lastTouch: touch,
         lastTouchModel: 'last-non-direct',
         touchCount: 1,
+        userIds: ['u-1'],
       },
     },
     broken: (v) => ({ ...v, data: { ...(v.data as object), version: 0 } }),
@@ -132,6 +135,42 @@ describe('topic catalog', () => {
     for (const spec of Object.values(TOPICS)) expect(spec.name).toMatch(/^[a-z-]+(\.[a-z-]+)+\.v\d+$/);
     expect(TOPICS.rawEvents.retentionMs).toBe(-1);
     expect(deadLetterTopic('identity').name).toBe('identity.dead-letter.v1');
+  });
+
+  it('gives each revision of an identity link its own deterministic id', () => {
+    expect(identityLinkId('anon-1', 'u-1', 1)).toBe(deterministicId('identity.link', 'anon-1', 'u-1', '1'));
+    expect(identityLinkId('anon-1', 'u-1', 1)).toBe(identityLinkId('anon-1', 'u-1', 1));
+    expect(identityLinkId('anon-1', 'u-1', 2)).not.toBe(identityLinkId('anon-1', 'u-1', 1));
+    expect(identityLinkId('anon-1', 'u-12', 1)).not.toBe(identityLinkId('anon-1u', '-12', 1));
+  });
+
+  it('reads a touch of the first contract version (no status, no revision) as revision 1, recorded', () => {
+    const { status: _status, revision: _revision, ...first } = touch;
+    expect(touchDataSchema.parse(first)).toEqual({ ...first, status: 'recorded', revision: 1 });
+  });
+
+  it('gives a touch, its session and each of its revisions deterministic ids; revision 1 is the touch id', () => {
+    expect(touchIdOf('m-1')).toBe(deterministicId('attribution.touch', 'm-1'));
+    expect(sessionIdOf('m-1')).not.toBe(touchIdOf('m-1'));
+    expect(touchEventId(touch.touchId, 1)).toBe(touch.touchId);
+    expect(touchEventId(touch.touchId, 2)).toBe(touchEventId(touch.touchId, 2));
+    expect(touchEventId(touch.touchId, 2)).not.toBe(touchEventId(touch.touchId, 3));
+  });
+
+  it('accepts a user-sources fact that clears a subject (no touch left) and refuses half-cleared ones', () => {
+    const cleared = {
+      subjectType: 'anonymous',
+      subjectId: 'anon-1',
+      version: 2,
+      firstTouch: null,
+      lastTouch: null,
+      lastTouchModel: 'last-touch',
+    };
+    const envelope = { ...meta, id: userSourcesEventId('anonymous', 'anon-1', 2), type: 'attribution.user-sources.changed' };
+    expect(userSourcesSchema.parse({ ...envelope, data: { ...cleared, touchCount: 0 } }).data.userIds).toEqual([]);
+    expect(userSourcesSchema.safeParse({ ...envelope, data: { ...cleared, touchCount: 1 } }).success).toBe(false);
+    expect(userSourcesSchema.safeParse({ ...envelope, data: { ...cleared, firstTouch: touch, touchCount: 0 } }).success).toBe(false);
+    expect(userSourcesEventId('user', 'u-1', 1)).not.toBe(userSourcesEventId('anonymous', 'u-1', 1));
   });
 
   it('keys raw events by anonymousId, else userId', () => {

@@ -5,6 +5,14 @@ import { identityMigrations } from '.';
 describe('identity migrations on the real Postgres', () => {
   it('create the schema, revert cleanly and apply again', async () => {
     const { schema } = testNamespace('identity-migrations');
-    await expectMigrationsApplyAndRevert(testInfrastructure().databaseUrl, schema, identityMigrations, ['consumer_positions', 'outbox']);
+    await expectMigrationsApplyAndRevert(testInfrastructure().databaseUrl, schema, identityMigrations, [
+      'conflicts',
+      'consumer_positions',
+      'links',
+      'outbox',
+      'seen_ids',
+      'timeline',
+      'traits',
+    ]);
   });
 });

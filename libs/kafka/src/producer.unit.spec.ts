@@ -1,0 +1,132 @@
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { Logger } from '@touchstream/logging';
+import { EventProducer } from './producer';
+
+type Step = 'ack' | 'fail';
+
+/** Stands in for a kafkajs producer: records what happens to it, fails when its script says so. */
+class ScriptedProducer {
+  readonly events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
+  readonly sent: number[] = [];
+  state: 'new' | 'connected' | 'disconnected' = 'new';
+  private readonly listeners = new Map<string, Array<() => void>>();
+
+  constructor(
+    private readonly steps: Step[],
+    private readonly connectFails = false,
+  ) {}
+
+  on(event: string, listener: () => void): () => void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return () => undefined;
+  }
+
+  connect(): Promise<void> {
+    if (this.connectFails) return Promise.reject(new Error('ECONNREFUSED'));
+    this.state = 'connected';
+    this.emit(this.events.CONNECT);
+    return Promise.resolve();
+  }
+
+  disconnect(): Promise<void> {
+    this.state = 'disconnected';
+    this.emit(this.events.DISCONNECT);
+    return Promise.resolve();
+  }
+
+  /** While set, produce requests wait for `release()`: one is "in flight". */
+  hold = false;
+  private held: Array<() => void> = [];
+
+  sendBatch(request: { topicMessages: Array<{ messages: unknown[] }> }): Promise<void> {
+    this.sent.push(request.topicMessages.reduce((sum, topic) => sum + topic.messages.length, 0));
+    const outcome = this.steps.shift() === 'fail' ? Promise.reject(new Error('Request Produce timed out')) : Promise.resolve();
+    if (!this.hold) return outcome;
+    return new Promise<void>((resolve) => this.held.push(resolve)).then(() => outcome);
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+
+  private emit(event: string): void {
+    for (const listener of this.listeners.get(event) ?? []) listener();
+  }
+}
+
+function kafkaWith(...producers: ScriptedProducer[]) {
+  const created: ScriptedProducer[] = [];
+  const kafka = {
+    producer: () => {
+      const next = producers.shift() ?? new ScriptedProducer([]);
+      created.push(next);
+      return next;
+    },
+  } as unknown as Kafka;
+  return { kafka, created };
+}
+
+const logger = new Logger({ service: 'test', level: 'error' });
+const message = (n: number) => ({ key: `k${n}`, value: String(n) });
+
+describe('EventProducer', () => {
+  it('sends later messages through a new producer (a new producer id) after a failed produce request', async () => {
+    const { kafka, created } = kafkaWith(new ScriptedProducer(['fail']), new ScriptedProducer(['ack']));
+    const producer = new EventProducer(kafka, logger);
+    await producer.connect();
+
+    await expect(producer.send('t', [message(1), message(2)])).rejects.toThrow('Request Produce timed out');
+    // The failed request's sequence numbers may be on the broker already: they are never reused.
+    await expect(producer.send('t', [message(3), message(4)])).resolves.toBeUndefined();
+
+    expect(created).toHaveLength(2);
+    expect(created[0]).toMatchObject({ state: 'disconnected', sent: [2] });
+    expect(created[1]).toMatchObject({ state: 'connected', sent: [2] });
+    expect(producer.isConnected()).toBe(true);
+  });
+
+  it('keeps one producer while requests succeed', async () => {
+    const { kafka, created } = kafkaWith(new ScriptedProducer(['ack', 'ack']));
+    const producer = new EventProducer(kafka, logger);
+    await producer.connect();
+    await producer.send('t', [message(1)]);
+    await producer.send('t', [message(2)]);
+    expect(created).toHaveLength(1);
+    expect(created[0]?.sent).toEqual([1, 1]);
+  });
+
+  it('fails the send while the new producer cannot connect, and tries again with the next one', async () => {
+    const { kafka, created } = kafkaWith(new ScriptedProducer(['fail']), new ScriptedProducer([], true), new ScriptedProducer(['ack']));
+    const producer = new EventProducer(kafka, logger);
+    await producer.connect();
+    await expect(producer.send('t', [message(1)])).rejects.toThrow('timed out');
+    await expect(producer.send('t', [message(2)])).rejects.toThrow('ECONNREFUSED');
+    await expect(producer.send('t', [message(3)])).resolves.toBeUndefined();
+    expect(created.map((scripted) => scripted.sent)).toEqual([[1], [], [1]]);
+  });
+
+  it('withdraws a queued send whose caller gave up, but cannot recall one in flight', async () => {
+    const scripted = new ScriptedProducer(['ack', 'ack']);
+    const { kafka } = kafkaWith(scripted);
+    const producer = new EventProducer(kafka, logger);
+    await producer.connect();
+    scripted.hold = true;
+    const inFlight = new AbortController();
+    const first = producer.send('t', [message(1)], { signal: inFlight.signal });
+    const queued = new AbortController();
+    const second = producer.send('t', [message(2), message(3)], { signal: queued.signal });
+    const third = producer.send('t', [message(4)]);
+
+    queued.abort();
+    inFlight.abort();
+    await expect(second).rejects.toThrow('send withdrawn before it was sent');
+    scripted.release();
+    await expect(first).resolves.toBeUndefined();
+    await expect(third).resolves.toBeUndefined();
+    // The first request was already in flight; the withdrawn messages never reached the broker.
+    expect(scripted.sent).toEqual([1, 1]);
+    await expect(producer.send('t', [message(5)], { signal: queued.signal })).rejects.toThrow('withdrawn');
+  });
+});

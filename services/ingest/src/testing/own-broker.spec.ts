@@ -1,0 +1,120 @@
+/**
+ * A broker of the spec's own, on free ports, for tests that stop, freeze and restart it: the
+ * shared broker other engineers' tests use is never touched. (Test support, no tests here.)
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT, portAnswers } from '@touchstream/local-infra';
+import { waitFor } from '@touchstream/testing';
+
+const run = promisify(execFile);
+const SCRIPT = resolve(REPO_ROOT, 'scripts/kafka');
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** A client port whose neighbour (the KRaft controller port) is free too. */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
+  }
+  throw new Error('no free pair of ports for a test broker');
+}
+
+export class OwnBroker {
+  private paused = false;
+
+  private constructor(readonly port: number) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  private get runDir(): string {
+    return resolve(REPO_ROOT, '.cache', 'kafka', `run-${this.port}`);
+  }
+
+  /** Formats a fresh data directory and starts the broker (scripts/kafka start). */
+  static async start(): Promise<OwnBroker> {
+    const broker = new OwnBroker(await freePortPair());
+    await broker.script('start');
+    return broker;
+  }
+
+  /** Stops it with SIGTERM by its recorded PID (scripts/kafka stop); its data stays on disk. */
+  async stop(): Promise<void> {
+    this.resume();
+    await this.script('stop');
+  }
+
+  /** Stops it and deletes its run directory (data, log, PID file). */
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Starts the stopped broker again on the same data, the way scripts/kafka launches it but
+   * without the fresh format its `start` does, and records the PID where `stop` finds it.
+   */
+  async restartKeepingData(): Promise<void> {
+    const version = /KAFKA_VERSION="([^"]+)"/.exec(readFileSync(SCRIPT, 'utf8'))?.[1];
+    if (!version) throw new Error('cannot read KAFKA_VERSION from scripts/kafka');
+    const properties = resolve(this.runDir, 'server.properties');
+    if (!existsSync(properties)) throw new Error(`${properties} is missing: the broker was never started`);
+    const log = openSync(resolve(this.runDir, 'broker.log'), 'a');
+    const child = spawn(
+      'java',
+      [
+        '-Xms256m',
+        '-Xmx512m',
+        '-cp',
+        `${resolve(REPO_ROOT, '.cache', 'kafka', version, 'libs')}/*`,
+        `-Dlog4j.configuration=file:${resolve(REPO_ROOT, 'scripts', 'kafka-log4j.properties')}`,
+        'kafka.Kafka',
+        properties,
+      ],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    child.unref();
+    writeFileSync(resolve(this.runDir, 'broker.pid'), String(child.pid));
+    await waitFor(() => portAnswers(this.port), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      description: `the test broker back on ${this.address}`,
+    });
+  }
+
+  /** Freezes the broker process (SIGSTOP): connections stay open and nothing answers. */
+  pause(): void {
+    process.kill(this.pid(), 'SIGSTOP');
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    process.kill(this.pid(), 'SIGCONT');
+    this.paused = false;
+  }
+
+  private pid(): number {
+    return Number(readFileSync(resolve(this.runDir, 'broker.pid'), 'utf8').trim());
+  }
+
+  private async script(command: 'start' | 'stop'): Promise<void> {
+    await run('bash', [SCRIPT, command], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KAFKA_PORT: String(this.port) },
+      maxBuffer: 10 * 1024 * 1024,
+    });
+  }
+}
