@@ -1,0 +1,265 @@
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TOPICS } from '@touchstream/contracts';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { describeError, Logger } from '@touchstream/logging';
+import { CheckpointStore } from '../checkpoint/store';
+import { parseImportEnv, type ImportEnv } from '../config';
+import { WAREHOUSE_TABLES, type WarehouseTable } from '../formats/warehouse';
+import { discoverInputs, InputNotFoundError } from '../input/discover';
+import { importFiles } from '../importer';
+import { InlineProcessor, WorkerPoolProcessor, type RecordProcessor } from '../pipeline/processor';
+import { DryRunSink, KafkaSink, type RecordSink } from '../pipeline/sink';
+import { parseTimeWindow, type TimeWindow } from '../pipeline/time-window';
+import { createProgressReporter, type ProgressMode } from '../progress/reporter';
+import { newStats, recordsPerSecond } from '../progress/stats';
+import { formatSummary, totalsOf, type RejectionNote, type RunSummary } from '../summary';
+import { EXIT, EXIT_CODE_HELP } from './exit-codes';
+import { anyBrokerAnswers } from './reachability';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  /** Registers SIGINT/SIGTERM handlers (the CLI does; tests need not). */
+  onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
+}
+
+interface ImportFlags {
+  dryRun: boolean;
+  since?: string;
+  until?: string;
+  batchSize: number;
+  checkpoint: boolean;
+  checkpointDir?: string;
+  restart: boolean;
+  csvTable?: WarehouseTable;
+  progress: ProgressMode;
+  progressInterval: number;
+  json: boolean;
+  failOnRejected: boolean;
+  workers: number;
+}
+
+/** One core drives the producer; the others (at most 4) validate and serialise. */
+export const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
+/** The compiled worker entry point; absent when running from the TypeScript sources (tests). */
+const WORKER_SCRIPT = join(__dirname, '..', 'pipeline', 'process-worker.js');
+
+function createProcessor(workers: number): { processor: RecordProcessor; maxQueuedJobs: number } {
+  if (workers === 0 || !existsSync(WORKER_SCRIPT)) return { processor: new InlineProcessor(), maxQueuedJobs: 1 };
+  return { processor: new WorkerPoolProcessor(WORKER_SCRIPT, workers), maxQueuedJobs: workers * 2 };
+}
+
+const SHOWN_REJECTIONS = 20;
+
+function integer(min: number, max: number) {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return parsed;
+  };
+}
+
+export function buildImportCommand(): Command {
+  return new Command('import')
+    .description(
+      'Import Segment archives into segment.events.raw.v1: S3 NDJSON (gzipped or not), JSON arrays, warehouse CSV exports of pages, identifies and tracks. Folders are read recursively.',
+    )
+    .argument('<paths...>', 'files or folders to import')
+    .option('--dry-run', 'validate and count without writing to Kafka or checkpoints', false)
+    .option('--since <time>', 'only events at or after this time (2024-01-31 or ISO-8601)')
+    .option('--until <time>', 'only events before this time (2024-01-31 or ISO-8601)')
+    .option('--batch-size <records>', 'records per producer round trip and checkpoint', integer(1, 50_000), 2_000)
+    .option('--checkpoint-dir <folder>', 'keep checkpoints in this folder instead of next to each file')
+    .option('--no-checkpoint', 'neither read nor write checkpoints')
+    .option('--restart', 'ignore existing checkpoints and import every file from the beginning', false)
+    .addOption(
+      new Option('--csv-table <table>', 'the warehouse table of CSV files, when neither the name nor the header tells').choices(
+        WAREHOUSE_TABLES,
+      ),
+    )
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .option('--progress-interval <seconds>', 'seconds between plain progress lines', integer(1, 3600), 10)
+    .option('--json', 'print the summary as JSON', false)
+    .option('--fail-on-rejected', `exit with ${EXIT.rejected} when any record was rejected`, false)
+    .option('--workers <n>', 'threads that validate and serialise records (0: all on the main thread)', integer(0, 16), DEFAULT_WORKERS)
+    .addHelpText(
+      'after',
+      `
+Environment:
+  KAFKA_BROKERS            host:port[,host:port] (default 127.0.0.1:19092)
+  KAFKA_TOPIC_PREFIX       prefix of every topic name (isolates tests and tenants)
+  KAFKA_TOPIC_PARTITIONS   partitions of topics the import creates (default: each topic's own)
+  LOG_LEVEL                debug | info | warn | error (default warn)
+${EXIT_CODE_HELP}`,
+    );
+}
+
+export function exitCodeOf(outcome: RunSummary['outcome'], failedFiles: boolean, failOnRejected: boolean): number {
+  if (outcome === 'kafka-error') return EXIT.kafka;
+  if (outcome === 'interrupted') return EXIT.interrupted;
+  if (outcome === 'checkpoint-error' || failedFiles) return EXIT.input;
+  return failOnRejected ? EXIT.rejected : EXIT.ok;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; exitCode: number };
+
+function parseCommandLine(argv: readonly string[], io: CommandIo): Promise<Parsed<{ paths: string[]; flags: ImportFlags }>> {
+  const command = buildImportCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  return command.parseAsync([...argv], { from: 'user' }).then(
+    () => ({ ok: true, value: { paths: command.processedArgs[0] as string[], flags: command.opts<ImportFlags>() } }),
+    (error: unknown) => {
+      if (error instanceof CommanderError) return { ok: false, exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
+      throw error;
+    },
+  );
+}
+
+/** Kafka, checked quickly, topics provisioned, producer connected; or nowhere for --dry-run. */
+async function openSink(
+  env: ImportEnv,
+  dryRun: boolean,
+  logger: Logger,
+  io: CommandIo,
+): Promise<Parsed<{ sink: RecordSink; runtime?: KafkaRuntime }>> {
+  if (dryRun) return { ok: true, value: { sink: new DryRunSink() } };
+  if (!(await anyBrokerAnswers(env.brokers))) {
+    io.stderr.write(`error: no Kafka broker answers at ${env.brokers.join(', ')} (KAFKA_BROKERS)\n`);
+    return { ok: false, exitCode: EXIT.kafka };
+  }
+  const runtime = new KafkaRuntime(
+    {
+      brokers: env.brokers,
+      clientId: 'touchstream-archive-import',
+      topicPrefix: env.topicPrefix,
+      partitions: env.partitions,
+      replicationFactor: env.replicationFactor,
+    },
+    logger,
+  );
+  try {
+    await runtime.provision([TOPICS.rawEvents, TOPICS.rejectedEvents]);
+    await runtime.connectProducer();
+  } catch (error) {
+    io.stderr.write(`error: cannot use Kafka at ${env.brokers.join(', ')}: ${(error as Error).message}\n`);
+    await runtime.shutdown().catch(() => undefined);
+    return { ok: false, exitCode: EXIT.kafka };
+  }
+  return { ok: true, value: { sink: new KafkaSink(runtime), runtime } };
+}
+
+/** Parses the command line, runs the import and returns the exit code. */
+export async function runImportCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = await parseCommandLine(argv, io);
+  if (!parsed.ok) return parsed.exitCode;
+  const { paths, flags } = parsed.value;
+  const usage = (message: string) => {
+    io.stderr.write(`error: ${message}\n`);
+    return EXIT.usage;
+  };
+  const envResult = parseImportEnv(io.env);
+  if (!envResult.ok) return usage(`invalid environment:\n${envResult.problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  const { env } = envResult;
+  let window: TimeWindow;
+  try {
+    window = parseTimeWindow(flags.since, flags.until);
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  let files;
+  try {
+    files = await discoverInputs(paths);
+  } catch (error) {
+    if (error instanceof InputNotFoundError) return usage(error.message);
+    throw error;
+  }
+  if (files.length === 0) return usage(`no files found in ${paths.join(', ')}`);
+
+  const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
+  const opened = await openSink(env, flags.dryRun, logger, io);
+  if (!opened.ok) return opened.exitCode;
+  const { sink, runtime } = opened.value;
+
+  const totalBytes = (await Promise.all(files.map((file) => stat(file.path)))).reduce((sum, info) => sum + info.size, 0);
+  const stats = newStats(Date.now(), files.length, totalBytes);
+  const reporter = createProgressReporter(stats, { mode: flags.progress, stream: io.stderr, intervalMs: flags.progressInterval * 1000 });
+  const rejections: RejectionNote[] = [];
+  let stopRequested = false;
+  const removeSignalHandler = io.onSignal?.((signal) => {
+    if (stopRequested) return;
+    stopRequested = true;
+    io.stderr.write(`\n${signal}: finishing the batch in flight, then stopping (checkpoints will be up to date)\n`);
+  });
+
+  const { processor, maxQueuedJobs } = createProcessor(flags.workers);
+  reporter.start();
+  let result;
+  try {
+    result = await importFiles(
+      files,
+      {
+        dryRun: flags.dryRun,
+        window,
+        windowText: { since: flags.since ?? null, until: flags.until ?? null },
+        batchSize: flags.batchSize,
+        checkpoints: flags.dryRun || !flags.checkpoint ? null : new CheckpointStore(flags.checkpointDir),
+        restart: flags.restart,
+        csvTable: flags.csvTable,
+      },
+      {
+        sink,
+        processor,
+        maxQueuedJobs,
+        stats,
+        logger,
+        now: () => new Date(),
+        shouldStop: () => stopRequested,
+        onRejection: (note) => {
+          if (rejections.length < SHOWN_REJECTIONS) rejections.push(note);
+        },
+      },
+    );
+  } catch (error) {
+    reporter.stop();
+    logger.error('import failed', describeError(error));
+    await runtime?.shutdown().catch(() => undefined);
+    throw error;
+  } finally {
+    removeSignalHandler?.();
+    await processor.close();
+  }
+  reporter.stop();
+  await runtime
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn('producer did not shut down cleanly', describeError(error, { stack: false })));
+
+  const now = Date.now();
+  const totals = totalsOf(result.files);
+  const failedFiles = result.files.some((file) => file.status === 'failed');
+  const exitCode = exitCodeOf(result.outcome, failedFiles, flags.failOnRejected && totals.rejected > 0);
+  const cpu = process.cpuUsage();
+  const summary: RunSummary = {
+    dryRun: flags.dryRun,
+    topics: sink.rawTopic && sink.rejectedTopic ? { raw: sink.rawTopic, rejected: sink.rejectedTopic } : null,
+    files: result.files,
+    totals,
+    rejections,
+    rejectionsNotShown: Math.max(0, totals.rejected - rejections.length),
+    durationMs: now - stats.startedAt,
+    recordsPerSecond: recordsPerSecond(stats, now),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    batchSize: flags.batchSize,
+    outcome: result.outcome,
+    exitCode,
+  };
+  io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  return exitCode;
+}

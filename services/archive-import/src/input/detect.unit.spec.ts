@@ -1,0 +1,32 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectCompression, detectFormat } from './detect';
+
+describe('detectCompression', () => {
+  it('trusts the gzip magic bytes, not the name', () => {
+    expect(detectCompression(gzipSync('{"a":1}\n'))).toBe('gzip');
+    expect(detectCompression(Buffer.from('{"a":1}\n'))).toBe('none');
+    expect(detectCompression(Buffer.from([0x1f]))).toBe('none');
+  });
+});
+
+describe('detectFormat', () => {
+  it('tells NDJSON, JSON arrays and CSV exports apart by their content', () => {
+    expect(detectFormat('events.gz', Buffer.from('{"type":"page"}\n{"type":"page"}\n'))).toEqual({ format: 'ndjson' });
+    expect(detectFormat('events.json', Buffer.from('\uFEFF  \n [ {"type":"page"} ]'))).toEqual({ format: 'json-array' });
+    expect(detectFormat('whatever.txt', Buffer.from('id,anonymous_id,url\nm,a,u\n'))).toEqual({ format: 'csv' });
+    expect(detectFormat('pages.csv', Buffer.from('"ID","URL"\n'))).toEqual({ format: 'csv' });
+    expect(detectFormat('tracks.csv.gz', Buffer.from('weird header;with;semicolons\n'))).toEqual({ format: 'csv' });
+    // An NDJSON line longer than the sniffed head is still NDJSON.
+    expect(detectFormat('big.ndjson', Buffer.from(`{"a":"${'x'.repeat(100)}`))).toEqual({ format: 'ndjson' });
+  });
+
+  it('explains what it cannot read', () => {
+    expect(detectFormat('empty.json', Buffer.from(' \n'))).toMatchObject({ format: undefined, reason: 'the file is empty' });
+    expect(detectFormat('pretty.json', Buffer.from('{\n  "type": "page"\n}\n'))).toMatchObject({
+      format: undefined,
+      reason: expect.stringContaining('NDJSON'),
+    });
+    expect(detectFormat('notes.txt', Buffer.from('hello there\n'))).toMatchObject({ format: undefined });
+  });
+});

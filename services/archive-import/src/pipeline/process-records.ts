@@ -1,0 +1,129 @@
+import {
+  canonicalJson,
+  deterministicId,
+  rawEventKey,
+  REJECTED_EVENT_TYPE,
+  toRawEvent,
+  validateSegmentEvent,
+  type RejectedEvent,
+  type ValidationIssue,
+} from '@touchstream/contracts';
+import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
+import type { SourceRecord } from '../formats/source-record';
+import { rowToEvent, type WarehouseTable } from '../formats/warehouse';
+import { inWindow, type TimeWindow } from './time-window';
+
+export interface ProcessContext {
+  /** The file, as the rejected topic's origin.channel. */
+  channel: string;
+  /** The import's clock: recordedAt, and receivedAt for records that carry none. */
+  now: Date;
+  window: TimeWindow;
+  /** For CSV rows. */
+  csv?: { table: WarehouseTable; columns: readonly string[] };
+}
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+/** What a run of records became; the order of `accepted` is the order of the input. */
+export interface ProcessedRecords {
+  accepted: OutgoingMessage[];
+  rejected: OutgoingMessage[];
+  rejections: Rejection[];
+  filtered: number;
+  records: number;
+  /** Offset and lines done after the last record (what a checkpoint may record once all is acknowledged). */
+  end: number;
+  endLine: number;
+}
+
+/** Segment refuses events over 32 KB; a rejected payload kept as text is cut there. */
+const MAX_PAYLOAD_TEXT = 32 * 1024;
+
+function rejectedMessage(
+  context: ProcessContext,
+  line: number,
+  reason: string,
+  issues: ValidationIssue[],
+  payload: unknown,
+  messageId: string | null,
+): OutgoingMessage {
+  const id = deterministicId(
+    'import.rejected',
+    context.channel,
+    String(line),
+    typeof payload === 'string' ? payload : canonicalJson(payload),
+  );
+  const now = context.now.toISOString();
+  const envelope: RejectedEvent = {
+    id,
+    type: REJECTED_EVENT_TYPE,
+    occurredAt: now,
+    recordedAt: now,
+    correlationId: messageId ?? id,
+    causationId: null,
+    source: 'import',
+    data: { reason, issues, messageId, origin: { channel: context.channel, line }, payload },
+  };
+  return envelopeMessage(envelope, messageId ?? id);
+}
+
+function statedMessageId(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const id = (value as { messageId?: unknown }).messageId;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+/**
+ * The import's core, with no I/O: parses each record, validates it with the same schemas as
+ * ingest, normalises it with toRawEvent (source "import", the record's own timestamp and
+ * messageId) and builds the Kafka messages for the raw or the rejected topic.
+ */
+export function processRecords(records: readonly SourceRecord[], context: ProcessContext): ProcessedRecords {
+  const result: ProcessedRecords = { accepted: [], rejected: [], rejections: [], filtered: 0, records: 0, end: 0, endLine: 0 };
+  const reject = (line: number, reason: string, issues: ValidationIssue[], payload: unknown, messageId: string | null) => {
+    result.rejected.push(rejectedMessage(context, line, reason, issues, payload, messageId));
+    result.rejections.push({ line, reason });
+  };
+  for (const record of records) {
+    result.records++;
+    result.end = record.end;
+    result.endLine = record.endLine;
+    let candidate: unknown;
+    let received: () => unknown;
+    if (record.kind === 'broken') {
+      reject(record.line, record.reason, [], record.excerpt, null);
+      continue;
+    } else if (record.kind === 'text') {
+      try {
+        candidate = JSON.parse(record.text);
+      } catch (error) {
+        const text = record.text.length > MAX_PAYLOAD_TEXT ? record.text.slice(0, MAX_PAYLOAD_TEXT) : record.text;
+        reject(record.line, `not valid JSON: ${(error as Error).message}`, [], text, null);
+        continue;
+      }
+      const parsed = candidate;
+      received = () => parsed;
+    } else {
+      if (!context.csv) throw new Error('a CSV row needs the header and table in the context');
+      const { columns } = context.csv;
+      candidate = rowToEvent(context.csv.table, columns, record.values);
+      received = () => Object.fromEntries(columns.map((column, i) => [column, record.values[i] ?? '']));
+    }
+    const validation = validateSegmentEvent(candidate);
+    if (!validation.ok) {
+      reject(record.line, validation.reason, validation.issues, received(), statedMessageId(candidate));
+      continue;
+    }
+    const raw = toRawEvent(validation.event, { source: 'import', receivedAt: context.now });
+    if (!inWindow(context.window, raw.occurredAt)) {
+      result.filtered++;
+      continue;
+    }
+    result.accepted.push(envelopeMessage(raw, rawEventKey(raw.data.event)));
+  }
+  return result;
+}
