@@ -1,25 +1,194 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
-import { DatabaseModule, KafkaModule, PlatformModule, databaseSettingsFrom, kafkaSettingsFrom } from '@touchstream/platform';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { Logger } from '@touchstream/logging';
+import {
+  DatabaseModule,
+  KafkaModule,
+  MetricsRegistry,
+  PlatformModule,
+  databaseSettingsFrom,
+  kafkaSettingsFrom,
+} from '@touchstream/platform';
 import type { SegmentSinkConfig } from './config';
+import { BackfillFlusher } from './consumer/backfill-flusher';
+import { SinkConsumer } from './consumer/sink-consumer';
+import { StreamHandler } from './consumer/stream-handler';
+import { CallBuilder } from './delivery/call-builder';
+import { DeadLetterWriter } from './delivery/dead-letters';
+import type { DeliveryItem } from './delivery/delivery-item';
+import { Dispatcher } from './delivery/dispatcher';
+import { ResendService } from './http/resend.service';
+import { SegmentController } from './http/segment.controller';
+import { SinkStatusService } from './http/sink-status.service';
 import { segmentSinkMigrations } from './migrations';
+import { DryRunTransport } from './segment/dry-run-transport';
+import { HttpSegmentTransport } from './segment/http-transport';
+import type { SegmentTransport } from './segment/segment-transport';
+import { SinkMetrics } from './sink-metrics';
+import { SERVICE_NAME, SERVICE_VERSION, sinkSettingsFrom, type SinkSettings } from './sink-settings';
+import { MarkWriter } from './state/mark-writer';
+import { SinkStore, type IdentifyMarkRow } from './state/sink-store';
 
-export const SERVICE_NAME = 'segment-sink';
+export { SERVICE_NAME } from './sink-settings';
+
+/** How long a shutdown lets requests in flight finish before abandoning them (their batches are redelivered). */
+const DRAIN_MS = 5_000;
+
+/** Everything the sink is made of, built once the container has the runtime, the database and the registry. */
+class Sink {
+  readonly transport: SegmentTransport;
+  readonly store: SinkStore;
+  readonly marks: MarkWriter;
+  readonly dispatcher: Dispatcher;
+  readonly handler: StreamHandler;
+  readonly flusher: BackfillFlusher | null;
+  readonly consumer: SinkConsumer;
+  readonly resend: ResendService;
+  readonly status: SinkStatusService;
+
+  constructor(
+    settings: SinkSettings,
+    schema: string,
+    runtime: KafkaRuntime,
+    dataSource: DataSource,
+    registry: MetricsRegistry,
+    logger: Logger,
+  ) {
+    const log = logger.child({ component: 'segment-sink' });
+    this.transport = settings.dryRun
+      ? new DryRunTransport(settings.dryRunFile, log)
+      : new HttpSegmentTransport({
+          apiHost: settings.apiHost,
+          writeKey: settings.writeKey ?? '',
+          connections: settings.maxInFlight,
+          timeoutMs: settings.requestTimeoutMs,
+          userAgent: `${settings.calls.library.name}/${SERVICE_VERSION}`,
+        });
+    this.store = new SinkStore(dataSource, schema);
+    this.marks = new MarkWriter(this.store, log);
+    const deadLetters = new DeadLetterWriter(runtime, settings.consumerGroup);
+    const metrics = new SinkMetrics();
+    this.dispatcher = new Dispatcher(this.transport, settings, this.hooks(settings, deadLetters), metrics, log);
+    metrics.registerIn(registry.registry, () => this.dispatcher.status());
+    const builder = new CallBuilder(settings.calls, settings.limits);
+    this.handler = new StreamHandler(
+      this.store,
+      this.marks,
+      builder,
+      this.dispatcher,
+      metrics,
+      settings.decisions,
+      settings.deliveryBudgetMs,
+    );
+    this.flusher =
+      settings.decisions.mode === 'backfill'
+        ? new BackfillFlusher(this.store, this.marks, this.handler, log, {
+            quietMs: Math.max(1_000, 2 * settings.flushIntervalMs),
+            dryRun: settings.dryRun,
+            factsTopic: runtime.topic(TOPICS.userSources),
+          })
+        : null;
+    this.consumer = new SinkConsumer(runtime, this.handler, this.flusher, settings, log);
+    this.resend = new ResendService(this.store, builder, this.handler, runtime.topic(TOPICS.userSources), runtime.topic(TOPICS.touches));
+    this.status = new SinkStatusService(this.dispatcher, this.store, this.marks, settings, this.transport.description, this.flusher);
+    if (settings.dryRun)
+      log.warn('SEGMENT_WRITE_KEY is not set: dry run, batches go to a file instead of Segment', { file: settings.dryRunFile });
+  }
+
+  /**
+   * Postgres records what was handled (so redeliveries and stale versions are skipped), off the
+   * delivery path; a dry run records nothing, so that setting the write key later sends
+   * everything for real.
+   */
+  private hooks(settings: SinkSettings, deadLetters: DeadLetterWriter) {
+    return {
+      delivered: (items: DeliveryItem[]) => {
+        if (!settings.dryRun) this.mark(items, 'delivered');
+        return Promise.resolve();
+      },
+      rejected: async (item: DeliveryItem, reason: string) => {
+        await deadLetters.write(item, reason);
+        if (!settings.dryRun) this.mark([item], 'dead-lettered');
+      },
+    };
+  }
+
+  private mark(items: readonly DeliveryItem[], outcome: 'delivered' | 'dead-lettered'): void {
+    const identifies: IdentifyMarkRow[] = [];
+    const tracks: Array<{ touchId: string; outcome: typeof outcome }> = [];
+    for (const { mark } of items) {
+      if (mark.call === 'identify') identifies.push({ ...mark, traitsHash: outcome === 'delivered' ? mark.traitsHash : null, outcome });
+      else tracks.push({ touchId: mark.touchId, outcome });
+    }
+    this.marks.identified(identifies);
+    this.marks.tracked(tracks);
+  }
+}
+
+/** Starts consuming once the app is up; on shutdown drains the dispatcher before Kafka stops. */
+@Injectable()
+class SinkLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  constructor(@Inject(Sink) private readonly sink: Sink) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.sink.consumer.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // The flusher stops first, then the dispatcher (which ends a pass still waiting on Segment).
+    const flushing = this.sink.flusher?.stop();
+    await this.sink.dispatcher.close(DRAIN_MS);
+    await flushing?.finished;
+    await this.sink.marks.drain();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sink.transport.close();
+  }
+}
 
 /** services/segment-sink: identify traits and Source Identified tracks, batched to Segment. */
 @Module({})
 export class SegmentSinkAppModule {
-  static register(config: SegmentSinkConfig): DynamicModule {
+  static register(config: SegmentSinkConfig, options: { logger?: Logger } = {}): DynamicModule {
+    const settings = sinkSettingsFrom(config);
     return {
       module: SegmentSinkAppModule,
       imports: [
-        PlatformModule.forService({ service: SERVICE_NAME, logLevel: config.LOG_LEVEL, debugToken: config.DEBUG_TOKEN }),
+        PlatformModule.forService({
+          service: SERVICE_NAME,
+          logLevel: config.LOG_LEVEL,
+          debugToken: config.DEBUG_TOKEN,
+          logger: options.logger,
+        }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.touches, TOPICS.userSources],
-          consumerGroups: [SERVICE_NAME],
+          consumerGroups: [settings.consumerGroup],
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.SINK_DB_SCHEMA), migrations: segmentSinkMigrations }),
+      ],
+      controllers: [SegmentController],
+      providers: [
+        {
+          provide: Sink,
+          inject: [KafkaRuntime, DataSource, MetricsRegistry, Logger],
+          useFactory: (runtime: KafkaRuntime, dataSource: DataSource, registry: MetricsRegistry, logger: Logger) =>
+            new Sink(settings, config.SINK_DB_SCHEMA, runtime, dataSource, registry, logger),
+        },
+        { provide: ResendService, inject: [Sink], useFactory: (sink: Sink) => sink.resend },
+        { provide: SinkStatusService, inject: [Sink], useFactory: (sink: Sink) => sink.status },
+        SinkLifecycle,
       ],
     };
   }

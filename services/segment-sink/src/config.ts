@@ -1,10 +1,82 @@
 import { z } from 'zod';
 import { commonEnv, databaseEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { DEFAULT_BATCH_LIMITS, SEGMENT_LIMITS, checkLimits } from '@touchstream/segment-delivery';
 
-export const segmentSinkConfigSchema = z.object({
-  ...commonEnv,
-  ...databaseEnv,
-  SINK_PORT: portSchema.default(3003),
-  SINK_DB_SCHEMA: schemaNameSchema.default('sink'),
-});
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const optionalText = z.preprocess(emptyAsUndefined, z.string().optional());
+const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
+const flag = (fallback: boolean) => z.preprocess(emptyAsUndefined, booleanText.default(fallback));
+const optionalFlag = z.preprocess(emptyAsUndefined, booleanText.optional());
+
+/** "https://api.segment.io", "events.eu1.segmentapis.com" or a proxy URL with a path: normalised to a URL without a trailing slash. */
+const apiHostSchema = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .default('https://api.segment.io')
+    .transform((value, ctx) => {
+      const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`;
+      try {
+        const url = new URL(withScheme);
+        if (url.search || url.hash) throw new Error('no query or fragment');
+        return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'SEGMENT_API_HOST must be a host or an http(s) URL, e.g. https://events.eu1.segmentapis.com',
+        });
+        return z.NEVER;
+      }
+    }),
+);
+
+/**
+ * Validated once at boot. Every setting is documented in docs/decisions/0008-segment-sink.md.
+ * With no SEGMENT_WRITE_KEY the sink runs dry: batches go to SINK_DRY_RUN_FILE and the log.
+ */
+export const segmentSinkConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...databaseEnv,
+    SINK_PORT: portSchema.default(3003),
+    SINK_DB_SCHEMA: schemaNameSchema.default('sink'),
+    SEGMENT_WRITE_KEY: optionalText,
+    SEGMENT_API_HOST: apiHostSchema,
+    SOURCE_IDENTIFIED_EVENT: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).default('Source Identified')),
+    SINK_IDENTIFY_ANONYMOUS: flag(true),
+    SINK_MODE: z.preprocess(emptyAsUndefined, z.enum(['live', 'backfill']).default('live')),
+    TRACK_SINCE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine((value) => !Number.isNaN(Date.parse(value)), 'TRACK_SINCE must be an ISO-8601 date or timestamp')
+        .transform((value) => new Date(value))
+        .optional(),
+    ),
+    SINK_DRY_RUN: optionalFlag,
+    SINK_DRY_RUN_FILE: z.preprocess(emptyAsUndefined, z.string().default('.cache/segment-dry-run.ndjson')),
+    SINK_CONSUMER_GROUP: optionalText,
+    SINK_FLUSH_INTERVAL_MS: int(0, 60_000, 500),
+    SINK_MAX_BATCH_BYTES: int(1_024, SEGMENT_LIMITS.maxRequestBytes, DEFAULT_BATCH_LIMITS.maxRequestBytes),
+    SINK_MAX_EVENT_BYTES: int(256, SEGMENT_LIMITS.maxEventBytes, DEFAULT_BATCH_LIMITS.maxEventBytes),
+    SINK_MAX_BATCH_EVENTS: int(1, SEGMENT_LIMITS.maxBatchEvents, DEFAULT_BATCH_LIMITS.maxBatchEvents),
+    SINK_RATE_LIMIT_RPS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(10_000).default(100)),
+    SINK_MAX_IN_FLIGHT: int(1, 64, 8),
+    SINK_REQUEST_TIMEOUT_MS: int(100, 120_000, 10_000),
+    SINK_MAX_RETRY_DELAY_MS: int(100, 600_000, 60_000),
+  })
+  .superRefine((config, ctx) => {
+    for (const problem of checkLimits({
+      maxEventBytes: config.SINK_MAX_EVENT_BYTES,
+      maxRequestBytes: config.SINK_MAX_BATCH_BYTES,
+      maxBatchEvents: config.SINK_MAX_BATCH_EVENTS,
+    })) {
+      ctx.addIssue({ code: 'custom', message: problem, path: ['SINK_MAX_BATCH_BYTES'] });
+    }
+    if (config.SINK_DRY_RUN === false && config.SEGMENT_WRITE_KEY === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'SINK_DRY_RUN=false needs SEGMENT_WRITE_KEY', path: ['SINK_DRY_RUN'] });
+    }
+  });
 export type SegmentSinkConfig = z.output<typeof segmentSinkConfigSchema>;

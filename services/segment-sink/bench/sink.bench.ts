@@ -1,0 +1,510 @@
+// Benchmark, not a test:
+//   npx tsc -b services/segment-sink/tsconfig.build.json libs/testing/tsconfig.build.json && npx tsx services/segment-sink/bench/sink.bench.ts
+// (the service runs from dist/, as in production; the receiver is libs/testing's, from dist/).
+//
+// 1. Writes --users synthetic people (default 50,000) into fresh, prefixed attribution topics:
+//    three touches each (paid search, organic search, social; realistic URLs and referrers) and
+//    one user-sources fact: 200,000 messages that become 200,000 Segment calls (50,000 identifies,
+//    150,000 tracks).
+// 2. Starts the compiled sink against libs/testing's Segment receiver, which enforces Segment's
+//    limits and answers 200 at once, and waits until every messageId has arrived.
+// 3. Reports events/s delivered (first to last arrival, and from process start), requests,
+//    bytes and events per batch, duplicates, and the sink's CPU time.
+// 4. Measures the ceilings in the same run: libs/kafka's consumer reading the same topics with the
+//    same contract decoding into a handler that does nothing, and the receiver taking 480 KB
+//    batches posted straight from this process; then deletes the topics and the schema.
+//
+// Options: --users=N  --json=FILE  --sink-env=KEY=VALUE,KEY=VALUE (extra settings for the sink)
+//          --cpu-prof (the sink writes a .cpuprofile into .cache/sink-bench/)
+// Environment: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (default the local server,
+// database touchstream_bench).
+//
+// The machine is shared (2 cores; the broker, Postgres, the receiver in this process, the sink and
+// other engineers' builds run on them): the load average is printed before and after.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { Pool } from 'pg';
+import {
+  TOPICS,
+  TOUCH_TYPE,
+  USER_SOURCES_TYPE,
+  touchEventId,
+  touchSchema,
+  userSourcesEventId,
+  userSourcesSchema,
+  type TouchData,
+  type TouchSource,
+  type UserSourcesData,
+} from '@touchstream/contracts';
+import { ensureDatabase } from '@touchstream/database';
+import { envelopeMessage, jsonDecoder, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { Logger } from '@touchstream/logging';
+import { DEFAULT_BATCH_LIMITS, packBatches, requestBody, trackCall } from '@touchstream/segment-delivery';
+import type { startSegmentReceiver as StartSegmentReceiver } from '@touchstream/testing';
+import { Pool as HttpPool } from 'undici';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const TARGET_PER_SECOND = 20_000;
+const WRITE_KEY = 'bench-write-key';
+/** Bytes per produce call: the broker refuses requests over ~1 MB. */
+const CHUNK_BYTES = 800_000;
+
+interface Options {
+  users: number;
+  cpuProf: boolean;
+  json: string | undefined;
+  sinkEnv: Record<string, string>;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const users = Number(value('users') ?? 50_000);
+  if (!Number.isInteger(users) || users < 1) throw new Error('--users must be a positive integer');
+  const sinkEnv = Object.fromEntries(
+    (value('sink-env') ?? '')
+      .split(',')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  return { users, json: value('json'), sinkEnv, cpuProf: argv.includes('--cpu-prof') };
+}
+
+const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en');
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+function source(overrides: Partial<TouchSource>): TouchSource {
+  return {
+    internal: false,
+    channel: null,
+    source: null,
+    medium: null,
+    campaign: null,
+    term: null,
+    content: null,
+    referrerHost: null,
+    referrerName: null,
+    referrerCategory: null,
+    searchTerm: null,
+    clickId: null,
+    clickIdParam: null,
+    landingUrl: null,
+    ...overrides,
+  };
+}
+
+/** One person's three touches, as the attribution service publishes them. */
+function touchesOf(n: number): TouchData[] {
+  const anonymousId = `anon-${n}-${randomBytes(4).toString('hex')}`;
+  const userId = `user-${n}`;
+  const day = (offset: number) => new Date(Date.UTC(2024, 0, 1) + (n % 300) * 86_400_000 + offset * 3_600_000).toISOString();
+  const paidUrl = `https://www.example.com/pricing?utm_source=google&utm_medium=cpc&utm_campaign=spring-${n % 17}&utm_term=attribution+software&gclid=Cj0KCQ${n}`;
+  const organicUrl = `https://www.example.com/blog/first-touch-vs-last-touch-${n % 40}`;
+  const socialUrl = `https://www.example.com/blog/segment-webhooks?ref=${n % 9}`;
+  const base = (i: number, occurredAt: string) => ({
+    touchId: `bench-touch-${n}-${i}`,
+    anonymousId,
+    userId: i === 2 ? userId : null,
+    sessionId: `bench-session-${n}-${i}`,
+    messageId: `bench-message-${n}-${i}`,
+    occurredAt,
+    status: 'recorded' as const,
+    revision: 1,
+  });
+  return [
+    {
+      ...base(0, day(0)),
+      url: paidUrl,
+      referrer: 'https://www.google.com/',
+      source: source({
+        channel: 'Paid Search',
+        source: 'google',
+        medium: 'cpc',
+        campaign: `spring-${n % 17}`,
+        term: 'attribution software',
+        referrerHost: 'www.google.com',
+        referrerName: 'Google',
+        referrerCategory: 'search',
+        clickId: `Cj0KCQ${n}`,
+        clickIdParam: 'gclid',
+        landingUrl: paidUrl,
+      }),
+    },
+    {
+      ...base(1, day(30)),
+      url: organicUrl,
+      referrer: 'https://duckduckgo.com/?q=first+touch+attribution',
+      source: source({
+        channel: 'Organic Search',
+        source: 'duckduckgo',
+        medium: 'organic',
+        term: 'first touch attribution',
+        referrerHost: 'duckduckgo.com',
+        referrerName: 'DuckDuckGo',
+        referrerCategory: 'search',
+        searchTerm: 'first touch attribution',
+        landingUrl: organicUrl,
+      }),
+    },
+    {
+      ...base(2, day(60)),
+      url: socialUrl,
+      referrer: 'https://www.linkedin.com/feed/',
+      source: source({
+        channel: 'Organic Social',
+        source: 'linkedin',
+        medium: 'social',
+        referrerHost: 'www.linkedin.com',
+        referrerName: 'LinkedIn',
+        referrerCategory: 'social',
+        landingUrl: socialUrl,
+      }),
+    },
+  ];
+}
+
+function envelope<T>(id: string, type: string, occurredAt: string, data: T) {
+  return {
+    id,
+    type,
+    occurredAt,
+    recordedAt: new Date().toISOString(),
+    correlationId: id,
+    causationId: null,
+    source: 'replay' as const,
+    data,
+  };
+}
+
+/** Writes every person's touches and fact; returns how many Segment calls they make. */
+async function fillTopics(runtime: KafkaRuntime, users: number): Promise<{ ms: number; messages: number; bytes: number }> {
+  const started = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  const chunks = new Map<string, { messages: OutgoingMessage[]; bytes: number }>();
+  let messages = 0;
+  let bytes = 0;
+  const flush = async (topic: string) => {
+    const chunk = chunks.get(topic);
+    if (!chunk || chunk.messages.length === 0) return;
+    chunks.set(topic, { messages: [], bytes: 0 });
+    const sending = runtime.producer.send(topic, chunk.messages).finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+  };
+  const add = async (topic: string, message: OutgoingMessage) => {
+    const size = Buffer.byteLength(message.value);
+    const chunk = chunks.get(topic) ?? { messages: [], bytes: 0 };
+    chunks.set(topic, chunk);
+    if (chunk.bytes + size > CHUNK_BYTES) await flush(topic);
+    const current = chunks.get(topic) as { messages: OutgoingMessage[]; bytes: number };
+    current.messages.push(message);
+    current.bytes += size;
+    messages += 1;
+    bytes += size;
+  };
+  const touchesTopic = runtime.topic(TOPICS.touches);
+  const factsTopic = runtime.topic(TOPICS.userSources);
+  for (let n = 0; n < users; n += 1) {
+    const touches = touchesOf(n);
+    for (const touch of touches)
+      await add(
+        touchesTopic,
+        envelopeMessage(envelope(touchEventId(touch.touchId, 1), TOUCH_TYPE, touch.occurredAt, touch), touch.anonymousId),
+      );
+    const [first, , last] = touches as [TouchData, TouchData, TouchData];
+    const fact: UserSourcesData = {
+      subjectType: 'user',
+      subjectId: `user-${n}`,
+      version: 1,
+      firstTouch: first,
+      lastTouch: last,
+      lastTouchModel: 'last-non-direct',
+      touchCount: 3,
+      userIds: [`user-${n}`],
+    };
+    await add(
+      factsTopic,
+      envelopeMessage(envelope(userSourcesEventId('user', fact.subjectId, 1), USER_SOURCES_TYPE, last.occurredAt, fact), fact.subjectId),
+    );
+    if ((n + 1) % 20_000 === 0) process.stdout.write(`  produced ${(n + 1).toLocaleString('en')} people\n`);
+  }
+  await flush(touchesTopic);
+  await flush(factsTopic);
+  await Promise.all(inFlight);
+  return { ms: performance.now() - started, messages, bytes };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/**
+ * Events/s the receiver takes when nothing else runs in front of it: this process posts the
+ * sink's own kind of requests (Source Identified tracks of generated touches, packed to 480 KB) to
+ * it over an undici Pool, as many at once as the sink has in flight.
+ */
+async function receiverCeiling(url: string, inFlight: number, requests: number): Promise<number> {
+  const calls = { sourceIdentifiedEvent: 'Source Identified', library: { name: 'touchstream-segment-sink', version: '0.1.0' } };
+  const events: string[] = [];
+  for (let n = 0; events.length < 4_000; n += 1) {
+    for (const touch of touchesOf(n)) {
+      const call = trackCall(touch, touch.userId, calls);
+      if (call) events.push(JSON.stringify(call));
+    }
+  }
+  const sizes = events.map((event) => Buffer.byteLength(event));
+  const bodies = packBatches(sizes, DEFAULT_BATCH_LIMITS).map((range) => ({
+    body: Buffer.from(requestBody(events.slice(range.start, range.end), new Date())),
+    events: range.end - range.start,
+  }));
+  const pool = new HttpPool(url, { connections: inFlight });
+  const headers = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' };
+  let next = 0;
+  let delivered = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < requests) {
+        const { body, events: count } = bodies[next % bodies.length] as { body: Buffer; events: number };
+        next += 1;
+        const response = await pool.request({ path: '/v1/batch', method: 'POST', headers, body });
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`receiver answered ${response.statusCode}`);
+        delivered += count;
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  await pool.close();
+  return delivered / (ms / 1000);
+}
+
+/** Messages/s the same consumer library reads the bench topics at, decoding each against its contract and doing nothing else. */
+async function consumeCeiling(runtime: KafkaRuntime, groupId: string, expected: number): Promise<number> {
+  const touchesTopic = runtime.topic(TOPICS.touches);
+  const decodeTouch = jsonDecoder(touchSchema);
+  const decodeFacts = jsonDecoder(userSourcesSchema);
+  let consumed = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  const consumer = await runtime.startConsumer<unknown>({
+    groupId,
+    topics: [runtime.topic(TOPICS.userSources), touchesTopic],
+    decode: (value, topic) => (topic === touchesTopic ? decodeTouch(value) : decodeFacts(value)),
+    handle: (messages) => {
+      if (firstAt === 0) firstAt = performance.now();
+      consumed += messages.length;
+      lastAt = performance.now();
+      return Promise.resolve();
+    },
+    partitionsConsumedConcurrently: 12,
+  });
+  await until(() => (consumed >= expected ? true : undefined), 600_000, 'the ceiling consumer');
+  await consumer.stop();
+  return consumed / Math.max(0.001, (lastAt - firstAt) / 1000);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/touchstream_bench';
+  const run = randomBytes(4).toString('hex');
+  const prefix = `bench.sink.${run}`;
+  const schema = `bench_sink_${run}`;
+  const group = `bench-sink-${run}`;
+  const expected = options.users * 4;
+  const logger = new Logger({ service: 'bench', level: 'warn' });
+  // libs/testing's index also loads vitest, which a plain script cannot; the receiver module alone is what is needed.
+  const { startSegmentReceiver } = (await import(resolve(REPO_ROOT, 'libs/testing/dist/segment-receiver.js'))) as {
+    startSegmentReceiver: typeof StartSegmentReceiver;
+  };
+
+  console.log(`segment-sink benchmark: ${options.users.toLocaleString('en')} people -> ${expected.toLocaleString('en')} Segment calls`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
+
+  await ensureDatabase(databaseUrl);
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const runtime = new KafkaRuntime({ brokers: brokers.split(','), clientId: 'sink-bench', topicPrefix: prefix }, logger);
+  const receiver = await startSegmentReceiver({ writeKey: WRITE_KEY, record: 'ids' });
+  let service: ChildProcess | undefined;
+  try {
+    await runtime.provision([TOPICS.touches, TOPICS.userSources]);
+    await runtime.connectProducer();
+    const filled = await fillTopics(runtime, options.users);
+    console.log(
+      `1. produced ${filled.messages.toLocaleString('en')} messages (${(filled.bytes / 1e6).toFixed(0)} MB) in ${seconds(filled.ms)} s: ` +
+        `${rate(filled.messages / (filled.ms / 1000))} msg/s (this broker's rate for this data, for scale)`,
+    );
+
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC_PREFIX: prefix,
+      DATABASE_URL: databaseUrl,
+      SINK_DB_SCHEMA: schema,
+      SINK_CONSUMER_GROUP: group,
+      SINK_PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEGMENT_WRITE_KEY: WRITE_KEY,
+      SEGMENT_API_HOST: receiver.url,
+      ...options.sinkEnv,
+    };
+    const started = performance.now();
+    const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(REPO_ROOT, '.cache/sink-bench')}`] : [];
+    service = spawn(process.execPath, [...profile, resolve(REPO_ROOT, 'services/segment-sink/dist/main.js')], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await until(async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 60_000, 'the sink to be ready');
+    const readyMs = performance.now() - started;
+    const seen = new Set<string>();
+    let counted = 0;
+    const progress = setInterval(() => {
+      const requests = receiver.requests();
+      for (; counted < requests.length; counted += 1) {
+        const request = requests[counted];
+        if (request?.outcome === 'accepted') for (const event of request.events) seen.add(String(event.messageId));
+      }
+      process.stdout.write(`  delivered ${seen.size.toLocaleString('en')} / ${expected.toLocaleString('en')}\n`);
+    }, 2_000);
+    await until(
+      () => {
+        const requests = receiver.requests();
+        for (; counted < requests.length; counted += 1) {
+          const request = requests[counted];
+          if (request?.outcome === 'accepted') for (const event of request.events) seen.add(String(event.messageId));
+        }
+        return seen.size >= expected ? true : undefined;
+      },
+      600_000,
+      'every event at the receiver',
+    );
+    clearInterval(progress);
+    const doneMs = performance.now() - started;
+    const cpu = cpuSecondsOf(service.pid);
+
+    const accepted = receiver.requests().filter((request) => request.outcome === 'accepted');
+    const refused = receiver.requests().filter((request) => request.outcome !== 'accepted');
+    const first = Math.min(...accepted.map((request) => request.receivedAt));
+    const last = Math.max(...accepted.map((request) => request.receivedAt));
+    const events = accepted.reduce((sum, request) => sum + request.events.length, 0);
+    const bytes = accepted.map((request) => request.bytes).sort((a, b) => a - b);
+    const perBatch = accepted.map((request) => request.events.length).sort((a, b) => a - b);
+    const deliveryRate = expected / Math.max(0.001, (last - first) / 1000);
+    const endToEnd = expected / (doneMs / 1000);
+    const summary = {
+      people: options.users,
+      events: expected,
+      readySeconds: Number(seconds(readyMs)),
+      firstToLastSeconds: Number(((last - first) / 1000).toFixed(1)),
+      eventsPerSecondDelivering: Math.round(deliveryRate),
+      eventsPerSecondFromStart: Math.round(endToEnd),
+      requests: accepted.length,
+      refusedRequests: refused.length,
+      duplicates: events - seen.size,
+      batchBytes: {
+        mean: Math.round(bytes.reduce((sum, n) => sum + n, 0) / bytes.length),
+        p50: percentile(bytes, 50),
+        max: bytes.at(-1) ?? 0,
+      },
+      batchEvents: { mean: Math.round(events / accepted.length), p50: percentile(perBatch, 50), max: perBatch.at(-1) ?? 0 },
+      sinkCpuSeconds: cpu,
+      loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
+    };
+    console.log(
+      `2. sink ready after ${seconds(readyMs)} s (consumer group joined); all ${expected.toLocaleString('en')} events delivered ${seconds(doneMs)} s after start`,
+    );
+    console.log(
+      `   delivering: ${rate(deliveryRate)} events/s (first to last arrival, ${summary.firstToLastSeconds} s); from process start: ${rate(endToEnd)} events/s; ` +
+        `target ${rate(TARGET_PER_SECOND)}: ${deliveryRate >= TARGET_PER_SECOND ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `   ${accepted.length.toLocaleString('en')} requests, ${refused.length} refused, ${summary.duplicates} duplicate events; ` +
+        `bytes per batch mean ${summary.batchBytes.mean.toLocaleString('en')} / p50 ${summary.batchBytes.p50.toLocaleString('en')} / max ${summary.batchBytes.max.toLocaleString('en')}; ` +
+        `events per batch mean ${summary.batchEvents.mean} / max ${summary.batchEvents.max}`,
+    );
+    console.log(
+      `   sink CPU ${cpu.toFixed(1)} s (${(cpu / (doneMs / 1000)).toFixed(2)} cores); load average after ${summary.loadAverage.join(' ')}`,
+    );
+
+    service.kill('SIGTERM');
+    await new Promise((done) => service?.once('exit', done));
+    service = undefined;
+
+    const ceiling = await consumeCeiling(runtime, `${group}-ceiling`, expected);
+    const receiving = await receiverCeiling(receiver.url, Number((env as Record<string, string | undefined>).SINK_MAX_IN_FLIGHT ?? 8), 120);
+    const bound = Math.min(ceiling, receiving);
+    console.log(
+      `3. ceilings in this run: libs/kafka's consumer (same topics, same contract decoding, a handler that does nothing) ${rate(ceiling)} msg/s; ` +
+        `the receiver taking 480 KB batches of tracks straight from this process ${rate(receiving)} events/s; ` +
+        `the sink delivered at ${((deliveryRate / bound) * 100).toFixed(0)}% of the lower one`,
+    );
+    if (options.json) {
+      const json = {
+        ...summary,
+        kafkaCeilingMessagesPerSecond: Math.round(ceiling),
+        receiverCeilingEventsPerSecond: Math.round(receiving),
+      };
+      writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+    }
+  } finally {
+    service?.kill('SIGKILL');
+    await runtime
+      .deleteTopics([runtime.topic(TOPICS.touches), runtime.topic(TOPICS.userSources), `${prefix}.${group}.dead-letter.v1`])
+      .catch((error: unknown) => console.log(`could not delete the bench topics: ${(error as Error).message}`));
+    await runtime.shutdown().catch(() => undefined);
+    await receiver.close();
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

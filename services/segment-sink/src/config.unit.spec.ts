@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '@touchstream/platform';
+import { segmentSinkConfigSchema } from './config';
+import { sinkSettingsFrom } from './sink-settings';
+
+const load = (env: Record<string, string>) => loadConfig(segmentSinkConfigSchema, env);
+
+describe('segment-sink configuration', () => {
+  it('runs dry by default when no write key is set, on its own consumer group', () => {
+    const settings = sinkSettingsFrom(load({}));
+    expect(settings).toMatchObject({
+      dryRun: true,
+      dryRunFile: '.cache/segment-dry-run.ndjson',
+      consumerGroup: 'segment-sink-dry-run',
+      apiHost: 'https://api.segment.io',
+      calls: { sourceIdentifiedEvent: 'Source Identified' },
+      decisions: { mode: 'live', identifyAnonymous: true, trackSince: null },
+      limits: { maxEventBytes: 32_000, maxRequestBytes: 480_000, maxBatchEvents: 2_500 },
+      flushIntervalMs: 500,
+      rateLimitRps: 100,
+      maxInFlight: 8,
+      requestTimeoutMs: 10_000,
+      retry: { initialDelayMs: 500, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 },
+    });
+  });
+
+  it('sends for real with a write key, to the EU host when asked', () => {
+    const settings = sinkSettingsFrom(load({ SEGMENT_WRITE_KEY: 'wk', SEGMENT_API_HOST: 'events.eu1.segmentapis.com/' }));
+    expect(settings).toMatchObject({
+      dryRun: false,
+      consumerGroup: 'segment-sink',
+      apiHost: 'https://events.eu1.segmentapis.com',
+      writeKey: 'wk',
+    });
+    expect(sinkSettingsFrom(load({ SEGMENT_WRITE_KEY: 'wk', SINK_DRY_RUN: 'true' })).dryRun).toBe(true);
+  });
+
+  it('reads the mode, TRACK_SINCE, the event name and the anonymous identify switch', () => {
+    const settings = sinkSettingsFrom(
+      load({ SINK_MODE: 'backfill', TRACK_SINCE: '2024-01-01', SOURCE_IDENTIFIED_EVENT: 'Visit Source', SINK_IDENTIFY_ANONYMOUS: 'false' }),
+    );
+    expect(settings.decisions).toEqual({ mode: 'backfill', identifyAnonymous: false, trackSince: new Date('2024-01-01T00:00:00.000Z') });
+    expect(settings.calls.sourceIdentifiedEvent).toBe('Visit Source');
+  });
+
+  it("fails at boot on limits above Segment's, a bad host, a bad date, or a forced live run without a key", () => {
+    expect(() => load({ SINK_MAX_BATCH_BYTES: '600000' })).toThrow(ConfigError);
+    expect(() => load({ SINK_MAX_EVENT_BYTES: '40000' })).toThrow(ConfigError);
+    expect(() => load({ SINK_MAX_BATCH_EVENTS: '2501' })).toThrow(ConfigError);
+    expect(() => load({ SINK_MAX_BATCH_BYTES: '20000' })).toThrow(/room for at least one event/);
+    expect(() => load({ SEGMENT_API_HOST: 'https://api.segment.io/?x=1' })).toThrow(/SEGMENT_API_HOST/);
+    expect(() => load({ TRACK_SINCE: 'last tuesday' })).toThrow(/TRACK_SINCE/);
+    expect(() => load({ SINK_DRY_RUN: 'false' })).toThrow(/needs SEGMENT_WRITE_KEY/);
+    expect(() => load({ SINK_MODE: 'replay' })).toThrow(ConfigError);
+  });
+});

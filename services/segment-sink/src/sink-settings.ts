@@ -1,0 +1,57 @@
+import type { BatchLimits, CallSettings, DecisionSettings, RetryPolicy } from '@touchstream/segment-delivery';
+import type { SegmentSinkConfig } from './config';
+
+export const SERVICE_NAME = 'segment-sink';
+export const SERVICE_VERSION = '0.1.0';
+
+/**
+ * How long one consumer batch waits for Segment before it hands back a retriable error: the
+ * consumer heartbeats between batches, so a batch must finish well inside the 30 s session
+ * timeout. Requests still retrying keep going; the redelivered batch waits for them again.
+ */
+export const DELIVERY_BUDGET_MS = 15_000;
+
+export interface SinkSettings {
+  dryRun: boolean;
+  dryRunFile: string;
+  writeKey: string | undefined;
+  apiHost: string;
+  consumerGroup: string;
+  calls: CallSettings;
+  decisions: DecisionSettings;
+  limits: BatchLimits;
+  flushIntervalMs: number;
+  rateLimitRps: number;
+  maxInFlight: number;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
+  deliveryBudgetMs: number;
+}
+
+export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
+  const dryRun = config.SINK_DRY_RUN ?? config.SEGMENT_WRITE_KEY === undefined;
+  return {
+    dryRun,
+    dryRunFile: config.SINK_DRY_RUN_FILE,
+    writeKey: config.SEGMENT_WRITE_KEY,
+    apiHost: config.SEGMENT_API_HOST,
+    // A dry run never commits the live group's offsets: setting the write key later replays everything for real.
+    consumerGroup: config.SINK_CONSUMER_GROUP ?? (dryRun ? `${SERVICE_NAME}-dry-run` : SERVICE_NAME),
+    calls: {
+      sourceIdentifiedEvent: config.SOURCE_IDENTIFIED_EVENT,
+      library: { name: `touchstream-${SERVICE_NAME}`, version: SERVICE_VERSION },
+    },
+    decisions: { mode: config.SINK_MODE, identifyAnonymous: config.SINK_IDENTIFY_ANONYMOUS, trackSince: config.TRACK_SINCE ?? null },
+    limits: {
+      maxEventBytes: config.SINK_MAX_EVENT_BYTES,
+      maxRequestBytes: config.SINK_MAX_BATCH_BYTES,
+      maxBatchEvents: config.SINK_MAX_BATCH_EVENTS,
+    },
+    flushIntervalMs: config.SINK_FLUSH_INTERVAL_MS,
+    rateLimitRps: config.SINK_RATE_LIMIT_RPS,
+    maxInFlight: config.SINK_MAX_IN_FLIGHT,
+    requestTimeoutMs: config.SINK_REQUEST_TIMEOUT_MS,
+    retry: { initialDelayMs: 500, maxDelayMs: config.SINK_MAX_RETRY_DELAY_MS, maxRetryAfterMs: 300_000 },
+    deliveryBudgetMs: DELIVERY_BUDGET_MS,
+  };
+}

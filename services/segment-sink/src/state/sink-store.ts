@@ -1,0 +1,151 @@
+import type { DataSource } from 'typeorm';
+import type { SubjectType, UserSources } from '@touchstream/contracts';
+import { quoteIdent } from '@touchstream/database';
+import { subjectKey, type SubjectState } from '@touchstream/segment-delivery';
+
+export type IdentifyHandling = 'delivered' | 'dead-lettered' | 'unchanged' | 'cleared' | 'anonymous-identified' | 'anonymous-disabled';
+export type TrackHandling = 'delivered' | 'dead-lettered';
+
+export interface IdentifyMarkRow {
+  subjectType: SubjectType;
+  subjectId: string;
+  version: number;
+  /** Set when traits were delivered; null keeps the hash of the last traits Segment got. */
+  traitsHash: string | null;
+  outcome: IdentifyHandling;
+}
+
+export interface PendingFact {
+  fact: UserSources;
+  state: SubjectState;
+}
+
+/**
+ * The sink's Postgres state (migration SinkState1765100000000). Every statement takes a whole
+ * batch (unnest), so the cost per Kafka batch is a few round trips whatever its size.
+ */
+export class SinkStore {
+  private readonly facts: string;
+  private readonly tracked: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    schema: string,
+  ) {
+    this.facts = `${quoteIdent(schema)}.subject_facts`;
+    this.tracked = `${quoteIdent(schema)}.tracked_touches`;
+  }
+
+  /** What is stored for these subjects: the newest version, and what was handled (zeros when nothing is). */
+  async factStates(subjects: ReadonlyArray<{ subjectType: string; subjectId: string }>): Promise<Map<string, SubjectState>> {
+    if (subjects.length === 0) return new Map();
+    const rows: Array<{
+      subject_type: string;
+      subject_id: string;
+      version: number;
+      handled_version: number;
+      handled_traits_hash: string | null;
+    }> = await this.dataSource.query(
+      `SELECT f.subject_type, f.subject_id, f.version, f.handled_version, f.handled_traits_hash
+         FROM ${this.facts} f JOIN unnest($1::text[], $2::text[]) AS u(subject_type, subject_id)
+           ON f.subject_type = u.subject_type AND f.subject_id = u.subject_id`,
+      [subjects.map((subject) => subject.subjectType), subjects.map((subject) => subject.subjectId)],
+    );
+    return new Map(
+      rows.map((row) => [
+        subjectKey(row.subject_type, row.subject_id),
+        { storedVersion: row.version, handledVersion: row.handled_version, handledTraitsHash: row.handled_traits_hash },
+      ]),
+    );
+  }
+
+  /**
+   * Keeps the newest fact per subject (input: one fact per subject); an older version never
+   * replaces a newer one. The rows travel as one JSON document: a jsonb[] parameter would make
+   * the driver escape every quote of every fact into an array literal.
+   */
+  async storeFacts(facts: readonly UserSources[]): Promise<void> {
+    if (facts.length === 0) return;
+    const rows = facts.map((fact) => ({ t: fact.data.subjectType, i: fact.data.subjectId, v: fact.data.version, f: fact }));
+    await this.dataSource.query(
+      `INSERT INTO ${this.facts} AS f (subject_type, subject_id, version, fact)
+       SELECT e->>'t', e->>'i', (e->>'v')::int, e->'f' FROM jsonb_array_elements($1::jsonb) AS e
+       ON CONFLICT (subject_type, subject_id) DO UPDATE SET version = excluded.version, fact = excluded.fact, updated_at = now()
+       WHERE excluded.version > f.version`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  /** Which of these touches already had their track handled. */
+  async trackedAmong(touchIds: readonly string[]): Promise<Set<string>> {
+    if (touchIds.length === 0) return new Set();
+    const rows: Array<{ touch_id: string }> = await this.dataSource.query(
+      `SELECT touch_id FROM ${this.tracked} WHERE touch_id = ANY($1::text[])`,
+      [touchIds],
+    );
+    return new Set(rows.map((row) => row.touch_id));
+  }
+
+  /** Records handled versions; of several rows for one subject the newest counts (an UPDATE applies one per row). */
+  async markIdentifies(marks: readonly IdentifyMarkRow[]): Promise<void> {
+    if (marks.length === 0) return;
+    const newest = new Map<string, IdentifyMarkRow>();
+    for (const mark of marks) {
+      const key = subjectKey(mark.subjectType, mark.subjectId);
+      const seen = newest.get(key);
+      if (!seen || mark.version > seen.version || (mark.version === seen.version && mark.traitsHash !== null)) newest.set(key, mark);
+    }
+    const rows = [...newest.values()];
+    await this.dataSource.query(
+      `UPDATE ${this.facts} AS f
+       SET handled_version = u.version, handled_traits_hash = coalesce(u.traits_hash, f.handled_traits_hash), handled_outcome = u.outcome, handled_at = now()
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(subject_type, subject_id, version, traits_hash, outcome)
+       WHERE f.subject_type = u.subject_type AND f.subject_id = u.subject_id AND f.handled_version < u.version`,
+      [
+        rows.map((row) => row.subjectType),
+        rows.map((row) => row.subjectId),
+        rows.map((row) => row.version),
+        rows.map((row) => row.traitsHash),
+        rows.map((row) => row.outcome),
+      ],
+    );
+  }
+
+  async markTracks(rows: ReadonlyArray<{ touchId: string; outcome: TrackHandling }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO ${this.tracked} (touch_id, outcome) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (touch_id) DO NOTHING`,
+      [rows.map((row) => row.touchId), rows.map((row) => row.outcome)],
+    );
+  }
+
+  /** Subjects whose newest version is not handled yet, in key order after `after` (backfill flush pages). */
+  async pendingFacts(limit: number, after: { subjectType: string; subjectId: string } | null): Promise<PendingFact[]> {
+    const rows: Array<{ fact: UserSources; version: number; handled_version: number; handled_traits_hash: string | null }> =
+      await this.dataSource.query(
+        `SELECT fact, version, handled_version, handled_traits_hash FROM ${this.facts}
+       WHERE version > handled_version AND ($1::text IS NULL OR (subject_type, subject_id) > ($1::text, $2::text))
+       ORDER BY subject_type, subject_id LIMIT $3`,
+        [after?.subjectType ?? null, after?.subjectId ?? null, limit],
+      );
+    return rows.map((row) => ({
+      fact: row.fact,
+      state: { storedVersion: row.version, handledVersion: row.handled_version, handledTraitsHash: row.handled_traits_hash },
+    }));
+  }
+
+  async pendingCount(): Promise<number> {
+    const rows: Array<{ count: string }> = await this.dataSource.query(
+      `SELECT count(*) AS count FROM ${this.facts} WHERE version > handled_version`,
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async factOf(subjectType: SubjectType, subjectId: string): Promise<UserSources | null> {
+    const rows: Array<{ fact: UserSources }> = await this.dataSource.query(
+      `SELECT fact FROM ${this.facts} WHERE subject_type = $1 AND subject_id = $2`,
+      [subjectType, subjectId],
+    );
+    return rows[0]?.fact ?? null;
+  }
+}
