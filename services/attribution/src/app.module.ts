@@ -1,25 +1,50 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from '@touchstream/logging';
 import { TOPICS } from '@touchstream/contracts';
-import { DatabaseModule, KafkaModule, PlatformModule, databaseSettingsFrom, kafkaSettingsFrom } from '@touchstream/platform';
+import { DatabaseModule, KafkaModule, OutboxModule, PlatformModule, databaseSettingsFrom, kafkaSettingsFrom } from '@touchstream/platform';
+import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
+import { AttributionConsumer } from './consumer/attribution.consumer';
+import { PageClassifier } from './core/page-classifier';
+import { AttributionController } from './http/attribution.controller';
+import { AttributionQueries } from './http/attribution-queries';
 import { attributionMigrations } from './migrations';
+import { AttributionStore } from './store/attribution-store';
 
 export const SERVICE_NAME = 'attribution';
+/** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */
+export const MAX_PARAM_LENGTH = 4_096;
 
 /** services/attribution: sessions, touches and first/last touch, published as attribution.* facts. */
 @Module({})
 export class AttributionAppModule {
-  static register(config: AttributionConfig): DynamicModule {
+  /** `logger` replaces the service's own (tests capture or quieten it). */
+  static register(config: AttributionConfig, overrides: { logger?: Logger } = {}): DynamicModule {
+    const options = attributionOptionsFrom(config);
     return {
       module: AttributionAppModule,
       imports: [
-        PlatformModule.forService({ service: SERVICE_NAME, logLevel: config.LOG_LEVEL, debugToken: config.DEBUG_TOKEN }),
+        PlatformModule.forService({
+          service: SERVICE_NAME,
+          logLevel: config.LOG_LEVEL,
+          debugToken: config.DEBUG_TOKEN,
+          logger: overrides.logger,
+        }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.rawEvents, TOPICS.identityLinks, TOPICS.touches, TOPICS.userSources],
-          consumerGroups: [SERVICE_NAME],
+          consumerGroups: [options.consumerGroup],
         }),
-        DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.ATTRIBUTION_DB_SCHEMA), migrations: attributionMigrations }),
+        DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, options.schema), migrations: attributionMigrations }),
+        OutboxModule.forRoot({ schema: options.schema }),
+      ],
+      controllers: [AttributionController],
+      providers: [
+        { provide: ATTRIBUTION_OPTIONS, useValue: options },
+        { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
+        { provide: AttributionStore, useValue: new AttributionStore(options.schema) },
+        AttributionQueries,
+        AttributionConsumer,
       ],
     };
   }

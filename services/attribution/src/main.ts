@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig, runService } from '@touchstream/platform';
-import { AttributionAppModule, SERVICE_NAME } from './app.module';
+import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from './app.module';
 import { attributionConfigSchema } from './config';
 
 const config = loadConfig(attributionConfigSchema);
-void runService(AttributionAppModule.register(config), { service: SERVICE_NAME, port: config.ATTRIBUTION_PORT, host: config.HOST });
+void runService(AttributionAppModule.register(config), {
+  service: SERVICE_NAME,
+  port: config.ATTRIBUTION_PORT,
+  host: config.HOST,
+  maxParamLength: MAX_PARAM_LENGTH,
+});

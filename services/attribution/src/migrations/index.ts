@@ -1,4 +1,5 @@
 import { PlatformTables1764370000000 } from '@touchstream/database';
+import { AttributionTables1764900000000 } from './attribution-tables';
 
 /** Applied in order at boot; never edit one that has shipped, add a new one. */
-export const attributionMigrations = [PlatformTables1764370000000];
+export const attributionMigrations = [PlatformTables1764370000000, AttributionTables1764900000000];

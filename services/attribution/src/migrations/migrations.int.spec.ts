@@ -5,6 +5,13 @@ import { attributionMigrations } from '.';
 describe('attribution migrations on the real Postgres', () => {
   it('create the schema, revert cleanly and apply again', async () => {
     const { schema } = testNamespace('attribution-migrations');
-    await expectMigrationsApplyAndRevert(testInfrastructure().databaseUrl, schema, attributionMigrations, ['consumer_positions', 'outbox']);
+    await expectMigrationsApplyAndRevert(testInfrastructure().databaseUrl, schema, attributionMigrations, [
+      'consumer_positions',
+      'links',
+      'outbox',
+      'page_views',
+      'subjects',
+      'touches',
+    ]);
   });
 });

@@ -1,0 +1,226 @@
+import type { EntityManager } from 'typeorm';
+import {
+  AttributionLedger,
+  visitorKey,
+  type AttributionSettings,
+  type LedgerChange,
+  type LedgerInput,
+  type TouchState,
+} from '@touchstream/attribution-model';
+import { appendToOutbox, type OutboxRow } from '@touchstream/database';
+import type { AttributionStore } from '../store/attribution-store';
+import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
+import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
+import type { PageClassifier } from './page-classifier';
+
+export interface BatchOutcome {
+  pageViews: number;
+  links: number;
+  /** Facts written to the outbox. */
+  touchesPublished: number;
+  userSourcesPublished: number;
+}
+
+/** The steps of a batch, timed for the batch-phase metric. */
+export type BatchPhase = 'load' | 'apply' | 'store' | 'outbox';
+
+export interface BatchContext {
+  settings: AttributionSettings;
+  store: AttributionStore;
+  classifier: PageClassifier;
+  schema: string;
+  topics: { touches: string; userSources: string };
+  /** The clock, for envelope recordedAt only: nothing the facts say depends on it. */
+  now: () => Date;
+  /** Told how long each phase took (ms); for metrics. */
+  observe?: (phase: BatchPhase, ms: number) => void;
+}
+
+interface BatchInput {
+  input: LedgerInput;
+  cause: Cause;
+}
+
+/**
+ * One batch of consumed messages, applied inside the caller's transaction: lock and load what
+ * the batch can change, run every message through the AttributionLedger in arrival order, and
+ * write the changed state and the new facts (outbox) with batched statements.
+ */
+export async function applyAttributionBatch(
+  batch: { partition: number; messages: readonly AttributionMessage[] },
+  tx: EntityManager,
+  context: BatchContext,
+): Promise<BatchOutcome> {
+  const { inputs, views } = inputsOf(batch.messages);
+  const outcome: BatchOutcome = {
+    pageViews: views.size,
+    links: inputs.length - views.size,
+    touchesPublished: 0,
+    userSourcesPublished: 0,
+  };
+  if (inputs.length === 0) return outcome;
+  const timer = phaseTimer(context);
+
+  const ledger = await loadLedger(batch.partition, inputs, tx, context);
+  timer('load');
+  const published: Array<{ change: LedgerChange; cause: Cause }> = [];
+  for (const { input, cause } of inputs) for (const change of ledger.apply(input)) published.push({ change, cause });
+  timer('apply');
+
+  const details = await resolveDetails(published, ledger.changedTouches(), views, tx, context);
+  const detailsOf = (touch: TouchState) => details.get(touch.touchId) as TouchDetails;
+  await context.store.save(tx, {
+    views: ledger.newViews().map(({ visitor, view }) => {
+      const read = views.get(view.messageId) as ClassifiedPageView;
+      return {
+        visitor: visitorKey(visitor),
+        view,
+        url: read.source.landingUrl ?? read.url,
+        referrer: read.referrer,
+        campaign: read.campaign,
+      };
+    }),
+    touches: ledger.changedTouches().map((touch) => ({ touch, details: detailsOf(touch) })),
+    links: ledger.changedLinks(),
+    subjects: ledger.changedSubjects(),
+  });
+  timer('store');
+
+  const factContext: FactContext = {
+    touchesTopic: context.topics.touches,
+    userSourcesTopic: context.topics.userSources,
+    lastTouchModel: context.settings.lastTouchModel,
+    recordedAt: context.now().toISOString(),
+  };
+  const rows: OutboxRow[] = published.map(({ change, cause }) =>
+    change.kind === 'touch'
+      ? touchRow(change.touch, detailsOf(change.touch), cause, factContext)
+      : userSourcesRow(change.fact, detailsOf, cause, factContext),
+  );
+  await appendToOutbox(tx, context.schema, rows);
+  timer('outbox');
+  outcome.touchesPublished = published.filter(({ change }) => change.kind === 'touch').length;
+  outcome.userSourcesPublished = published.length - outcome.touchesPublished;
+  return outcome;
+}
+
+function inputsOf(messages: readonly AttributionMessage[]): { inputs: BatchInput[]; views: Map<string, ClassifiedPageView> } {
+  const inputs: BatchInput[] = [];
+  const views = new Map<string, ClassifiedPageView>();
+  for (const message of messages) {
+    switch (message.kind) {
+      case 'page-view': {
+        const { view } = message;
+        if (views.has(view.messageId)) break;
+        views.set(view.messageId, view);
+        const fact = {
+          messageId: view.messageId,
+          at: view.at,
+          internal: view.internal,
+          signature: view.signature,
+          channel: view.source.channel,
+        };
+        inputs.push({ input: { kind: 'page-view', visitor: view.visitor, view: fact }, cause: message.cause });
+        break;
+      }
+      case 'link':
+        inputs.push({ input: { kind: 'link', link: message.link }, cause: message.cause });
+        break;
+      case 'ignored':
+        break;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+  return { inputs, views };
+}
+
+function phaseTimer(context: BatchContext): (phase: BatchPhase) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    context.observe?.(phase, now - last);
+    last = now;
+  };
+}
+
+/** Locks and loads the LedgerSnapshot of a batch (see LedgerSnapshot for what it must hold). */
+async function loadLedger(
+  partition: number,
+  inputs: readonly BatchInput[],
+  tx: EntityManager,
+  context: BatchContext,
+): Promise<AttributionLedger> {
+  const { store } = context;
+  const visitorKeys = new Set<string>();
+  const batchUsers = new Set<string>();
+  const messageIds: string[] = [];
+  for (const { input } of inputs) {
+    if (input.kind === 'page-view') {
+      visitorKeys.add(visitorKey(input.visitor));
+      if (input.visitor.kind === 'user') batchUsers.add(input.visitor.id);
+      messageIds.push(input.view.messageId);
+    } else {
+      visitorKeys.add(visitorKey({ kind: 'anonymous', id: input.link.anonymousId }));
+      batchUsers.add(input.link.userId);
+    }
+  }
+  const keys = [...visitorKeys];
+  const anonymousIds = keys.filter((key) => key.startsWith('a:')).map((key) => key.slice(2));
+  await store.lockPartition(tx, partition);
+  const { seenMessageIds, visitors, links } = await store.loadVisitors(tx, messageIds, keys, anonymousIds);
+  const users = [...new Set([...batchUsers, ...links.map((link) => link.userId)])];
+  await store.lockUsers(tx, users);
+  const { userTouches, subjects } = await store.loadUsers(tx, users, keys, anonymousIds);
+  return new AttributionLedger(context.settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
+}
+
+/**
+ * The url, referrer and classification of every touch a fact mentions: from the batch's own
+ * page views, else from the stored touch, else (a stored view that became a touch now) from the
+ * stored view, classified again.
+ */
+async function resolveDetails(
+  published: ReadonlyArray<{ change: LedgerChange }>,
+  changedTouches: readonly TouchState[],
+  views: ReadonlyMap<string, ClassifiedPageView>,
+  tx: EntityManager,
+  context: BatchContext,
+): Promise<Map<string, TouchDetails>> {
+  const needed = new Map<string, TouchState>();
+  for (const touch of changedTouches) needed.set(touch.touchId, touch);
+  for (const { change } of published) {
+    if (change.kind !== 'subject') continue;
+    for (const touch of [change.fact.first, change.fact.last]) if (touch) needed.set(touch.touchId, touch);
+  }
+  const details = new Map<string, TouchDetails>();
+  const missing: TouchState[] = [];
+  for (const touch of needed.values()) {
+    const view = views.get(touch.messageId);
+    if (view) details.set(touch.touchId, { url: view.source.landingUrl ?? view.url, referrer: view.referrer, source: view.source });
+    else missing.push(touch);
+  }
+  const stored = await context.store.touchDetails(
+    tx,
+    missing.map((touch) => touch.touchId),
+  );
+  const unclassified = missing.filter((touch) => !stored.has(touch.touchId));
+  const storedViews = await context.store.viewDetails(
+    tx,
+    unclassified.map((touch) => touch.messageId),
+  );
+  for (const touch of missing) {
+    const known = stored.get(touch.touchId);
+    if (known) {
+      details.set(touch.touchId, known);
+      continue;
+    }
+    const view = storedViews.get(touch.messageId);
+    if (!view) throw new Error('a touch has neither a stored touch nor a stored page view');
+    const source = context.classifier.classify(view.url, view.referrer, view.campaign);
+    details.set(touch.touchId, { url: view.url, referrer: view.referrer, source });
+  }
+  return details;
+}

@@ -1,0 +1,263 @@
+import type { EntityManager } from 'typeorm';
+import type { Channel, TouchSource } from '@touchstream/contracts';
+import type { LinkState, PageViewFact, SubjectState, TouchState, VisitorSnapshot } from '@touchstream/attribution-model';
+import { quoteIdent } from '@touchstream/database';
+import type { SegmentCampaign } from '@touchstream/source-detection';
+import type { TouchDetails } from '../core/facts';
+import { lockKey, visitorKey, visitorOfKey } from './visitor-keys';
+
+/** Advisory-lock classes (two-int keys): a batch takes its partition's lock, then its users' locks in key order. */
+const PARTITION_LOCKS = 7101;
+const USER_LOCKS = 7102;
+
+export interface NewPageViewRow {
+  visitor: string;
+  view: PageViewFact;
+  url: string | null;
+  referrer: string | null;
+  campaign: SegmentCampaign | null;
+}
+
+export interface StoredViewDetails {
+  url: string | null;
+  referrer: string | null;
+  campaign: SegmentCampaign | null;
+}
+
+/** What a batch reads under its partition lock. */
+export interface VisitorState {
+  /** The batch's messageIds that are stored already (for any visitor). */
+  seenMessageIds: string[];
+  /** Every view and every touch of the batch's visitors (visitors with none come back empty). */
+  visitors: VisitorSnapshot[];
+  /** The links of the batch's anonymousIds. */
+  links: LinkState[];
+}
+
+/** What a batch reads under its users' locks. */
+export interface UserState {
+  /** The recorded touches the users own in visitors outside the batch. */
+  userTouches: TouchState[];
+  subjects: SubjectState[];
+}
+
+export interface StateChanges {
+  views: readonly NewPageViewRow[];
+  touches: ReadonlyArray<{ touch: TouchState; details: TouchDetails }>;
+  links: readonly LinkState[];
+  subjects: readonly SubjectState[];
+}
+
+// Rows travel as JSON both ways: reads aggregate them (json_agg of arrays, parsed once by
+// JSON.parse instead of row by row), writes send one document per table (jsonb_to_recordset)
+// instead of one array parameter per column, whose elements the driver escapes one by one. Each
+// phase is one round trip.
+
+const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+const TOUCH_ARRAY = `json_build_array(touch_id, visitor, message_id, session_id, ${MS('occurred_at')}, channel, user_id, status, revision)`;
+type TouchTuple = [string, string, string, string, number, string, string | null, string, number];
+type ViewTuple = [string, string, number, boolean, string | null, string | null];
+type LinkTuple = [string, string, number, number];
+type SubjectTuple = ['user' | 'anonymous', string, number, string, string | null, string | null, number];
+
+function touchOf([touchId, visitor, messageId, sessionId, at, channel, userId, status, revision]: TouchTuple): TouchState {
+  return {
+    touchId,
+    messageId,
+    visitor: visitorOfKey(visitor),
+    at,
+    channel: channel as Channel,
+    sessionId,
+    userId,
+    status: status === 'withdrawn' ? 'withdrawn' : 'recorded',
+    revision,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The attribution service's SQL: what a batch may change, read in two round trips (under the
+ * partition lock, then under the users' locks), and what changed, written in one. Every method
+ * runs in the caller's transaction.
+ */
+export class AttributionStore {
+  private readonly t: { pageViews: string; touches: string; links: string; subjects: string };
+
+  constructor(schema: string) {
+    const s = quoteIdent(schema);
+    this.t = { pageViews: `${s}.page_views`, touches: `${s}.touches`, links: `${s}.links`, subjects: `${s}.subjects` };
+  }
+
+  /**
+   * Serialises the batches that can change the same visitors: a visitor's raw events (keyed by
+   * anonymousId, else userId) and its links (keyed by anonymousId) are on the same partition
+   * number of their topics, which have the same partition count (see docs/decisions/0007). One
+   * lock per batch, whichever instance or concurrent slot runs it.
+   */
+  async lockPartition(tx: EntityManager, partition: number): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [PARTITION_LOCKS, partition]);
+  }
+
+  /** Serialises the batches that change the same users (any partition); taken after lockPartition, never before. */
+  async lockUsers(tx: EntityManager, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const keys = [...new Set(userIds.map(lockKey))].sort((a, b) => a - b);
+    await tx.query('SELECT pg_advisory_xact_lock($1::int, key) FROM unnest($2::int[]) AS key', [USER_LOCKS, keys]);
+  }
+
+  async loadVisitors(
+    tx: EntityManager,
+    messageIds: readonly string[],
+    visitorKeys: readonly string[],
+    anonymousIds: readonly string[],
+  ): Promise<VisitorState> {
+    const rows: Array<{ seen: string[]; views: ViewTuple[]; touches: TouchTuple[]; links: LinkTuple[] }> = await tx.query(
+      `SELECT
+         (SELECT coalesce(json_agg(message_id), '[]') FROM ${this.t.pageViews} WHERE message_id = ANY($1::text[])) AS seen,
+         (SELECT coalesce(json_agg(json_build_array(visitor, message_id, ${MS('occurred_at')}, internal, signature, channel)
+            ORDER BY visitor, occurred_at, message_id COLLATE "C"), '[]') FROM ${this.t.pageViews} WHERE visitor = ANY($2::text[])) AS views,
+         (SELECT coalesce(json_agg(${TOUCH_ARRAY}), '[]') FROM ${this.t.touches} WHERE visitor = ANY($2::text[])) AS touches,
+         (SELECT coalesce(json_agg(json_build_array(anonymous_id, user_id, ${MS('first_seen_at')}, revision)), '[]')
+            FROM ${this.t.links} WHERE anonymous_id = ANY($3::text[])) AS links`,
+      [messageIds, visitorKeys, anonymousIds],
+    );
+    const row = rows[0] ?? { seen: [], views: [], touches: [], links: [] };
+    const byKey = new Map<string, VisitorSnapshot & { views: PageViewFact[]; touches: TouchState[] }>();
+    for (const key of visitorKeys) byKey.set(key, { visitor: visitorOfKey(key), views: [], touches: [] });
+    for (const [visitor, messageId, at, internal, signature, channel] of row.views) {
+      byKey.get(visitor)?.views.push({ messageId, at, internal, signature, channel: channel as Channel | null });
+    }
+    for (const tuple of row.touches) byKey.get(tuple[1])?.touches.push(touchOf(tuple));
+    return {
+      seenMessageIds: row.seen,
+      visitors: [...byKey.values()],
+      links: row.links.map(([anonymousId, userId, firstSeenAt, revision]) => ({ anonymousId, userId, firstSeenAt, revision })),
+    };
+  }
+
+  async loadUsers(
+    tx: EntityManager,
+    userIds: readonly string[],
+    exceptVisitors: readonly string[],
+    anonymousIds: readonly string[],
+  ): Promise<UserState> {
+    const rows: Array<{ touches: TouchTuple[]; subjects: SubjectTuple[] }> = await tx.query(
+      `SELECT
+         (SELECT coalesce(json_agg(${TOUCH_ARRAY}), '[]') FROM ${this.t.touches}
+            WHERE user_id = ANY($1::text[]) AND status = 'recorded' AND user_id IS NOT NULL AND NOT (visitor = ANY($2::text[]))) AS touches,
+         (SELECT coalesce(json_agg(json_build_array(subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)), '[]')
+            FROM ${this.t.subjects}
+            WHERE (subject_type = 'anonymous' AND subject_id = ANY($3::text[])) OR (subject_type = 'user' AND subject_id = ANY($1::text[]))) AS subjects`,
+      [userIds, exceptVisitors, anonymousIds],
+    );
+    const row = rows[0] ?? { touches: [], subjects: [] };
+    return {
+      userTouches: row.touches.map(touchOf),
+      subjects: row.subjects.map(([type, id, version, fingerprint, firstTouchId, lastTouchId, touchCount]) => ({
+        type,
+        id,
+        version,
+        fingerprint,
+        firstTouchId,
+        lastTouchId,
+        touchCount,
+      })),
+    };
+  }
+
+  /** Details of touches stored already, by touchId. */
+  async touchDetails(tx: EntityManager, touchIds: readonly string[]): Promise<Map<string, TouchDetails>> {
+    if (touchIds.length === 0) return new Map();
+    const rows: Array<{ touch_id: string; url: string | null; referrer: string | null; source: TouchSource }> = await tx.query(
+      `SELECT touch_id::text AS touch_id, url, referrer, source FROM ${this.t.touches} WHERE touch_id = ANY($1::uuid[])`,
+      [touchIds],
+    );
+    return new Map(rows.map((row) => [row.touch_id, { url: row.url, referrer: row.referrer, source: row.source }]));
+  }
+
+  /** What a stored page view needs to be classified again (it became a touch after it was stored). */
+  async viewDetails(tx: EntityManager, messageIds: readonly string[]): Promise<Map<string, StoredViewDetails>> {
+    if (messageIds.length === 0) return new Map();
+    const rows: Array<{ message_id: string; url: string | null; referrer: string | null; campaign: SegmentCampaign | null }> =
+      await tx.query(`SELECT message_id, url, referrer, campaign FROM ${this.t.pageViews} WHERE message_id = ANY($1::text[])`, [
+        messageIds,
+      ]);
+    return new Map(rows.map((row) => [row.message_id, { url: row.url, referrer: row.referrer, campaign: row.campaign }]));
+  }
+
+  /**
+   * Writes a batch's changes in one statement: new page views (a stored messageId is kept), new
+   * touches and the latest revision of changed ones, the earliest sighting of each link, and each
+   * changed subject's published version.
+   */
+  async save(tx: EntityManager, changes: StateChanges): Promise<void> {
+    const views = changes.views.map((row) => ({
+      message_id: row.view.messageId,
+      visitor: row.visitor,
+      occurred_at: iso(row.view.at),
+      internal: row.view.internal,
+      signature: row.view.signature,
+      channel: row.view.channel,
+      url: row.url,
+      referrer: row.referrer,
+      campaign: row.campaign,
+    }));
+    const touches = changes.touches.map(({ touch, details }) => ({
+      touch_id: touch.touchId,
+      visitor: visitorKey(touch.visitor),
+      message_id: touch.messageId,
+      session_id: touch.sessionId,
+      occurred_at: iso(touch.at),
+      channel: touch.channel,
+      user_id: touch.userId,
+      status: touch.status,
+      revision: touch.revision,
+      url: details.url,
+      referrer: details.referrer,
+      source: details.source,
+    }));
+    const links = changes.links.map((link) => ({
+      anonymous_id: link.anonymousId,
+      user_id: link.userId,
+      first_seen_at: iso(link.firstSeenAt),
+      revision: link.revision,
+    }));
+    const subjects = changes.subjects.map((subject) => ({
+      subject_type: subject.type,
+      subject_id: subject.id,
+      version: subject.version,
+      fingerprint: subject.fingerprint ?? '',
+      first_touch_id: subject.firstTouchId,
+      last_touch_id: subject.lastTouchId,
+      touch_count: subject.touchCount,
+    }));
+    if (views.length + touches.length + links.length + subjects.length === 0) return;
+    await tx.query(
+      `WITH new_views AS (
+         INSERT INTO ${this.t.pageViews} (message_id, visitor, occurred_at, internal, signature, channel, url, referrer, campaign)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(message_id text, visitor text, occurred_at timestamptz, internal boolean,
+           signature text, channel text, url text, referrer text, campaign jsonb)
+         ON CONFLICT (message_id) DO NOTHING
+       ), touch_revisions AS (
+         INSERT INTO ${this.t.touches} (touch_id, visitor, message_id, session_id, occurred_at, channel, user_id, status, revision, url, referrer, source)
+         SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(touch_id uuid, visitor text, message_id text, session_id uuid, occurred_at timestamptz,
+           channel text, user_id text, status text, revision int, url text, referrer text, source jsonb)
+         ON CONFLICT (touch_id) DO UPDATE SET session_id = EXCLUDED.session_id, user_id = EXCLUDED.user_id, status = EXCLUDED.status,
+           revision = EXCLUDED.revision
+       ), link_sightings AS (
+         INSERT INTO ${this.t.links} (anonymous_id, user_id, first_seen_at, revision)
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(anonymous_id text, user_id text, first_seen_at timestamptz, revision int)
+         ON CONFLICT (anonymous_id, user_id) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at, revision = EXCLUDED.revision
+       ), subject_versions AS (
+         INSERT INTO ${this.t.subjects} (subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)
+         SELECT * FROM jsonb_to_recordset($4::jsonb) AS r(subject_type text, subject_id text, version int, fingerprint text,
+           first_touch_id uuid, last_touch_id uuid, touch_count int)
+         ON CONFLICT (subject_type, subject_id) DO UPDATE SET version = EXCLUDED.version, fingerprint = EXCLUDED.fingerprint,
+           first_touch_id = EXCLUDED.first_touch_id, last_touch_id = EXCLUDED.last_touch_id, touch_count = EXCLUDED.touch_count
+       )
+       SELECT 1`,
+      [JSON.stringify(views), JSON.stringify(touches), JSON.stringify(links), JSON.stringify(subjects)],
+    );
+  }
+}
