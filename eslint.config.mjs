@@ -18,6 +18,7 @@ function moduleBoundaries({ inTests }) {
     enforceBuildableLibDependency: false,
     depConstraints: [
       { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       {
         sourceTag: 'scope:domain',

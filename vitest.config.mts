@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'int',
           sequence: { groupOrder: 1 },
-          include: ['{libs,services}/*/src/**/*.{int,e2e}.spec.ts'],
+          include: ['{libs,services}/*/src/**/*.int.spec.ts', 'e2e/src/**/*.e2e.spec.ts'],
           environment: 'node',
           globalSetup: ['libs/testing/src/global-setup.ts'],
           testTimeout: 60_000,

@@ -1,0 +1,185 @@
+import { Analytics } from '@segment/analytics-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor, type ReceivedEvent } from '@touchstream/testing';
+import { Pipeline } from './pipeline';
+
+const DAY = 24 * 60 * 60 * 1000;
+const t0 = Date.parse('2026-03-02T10:00:00.000Z');
+const at = (ms: number) => new Date(t0 + ms);
+
+type Traits = Record<string, unknown>;
+
+/** The newest identify the receiver accepted for a subject (Segment keeps the last one). */
+function latestIdentify(events: ReceivedEvent[], subject: { userId?: string; anonymousId?: string }): Traits | undefined {
+  const identifies = events.filter(
+    (event) =>
+      event.type === 'identify' &&
+      (subject.userId ? event.userId === subject.userId : event.anonymousId === subject.anonymousId && !event.userId),
+  );
+  return identifies.at(-1)?.traits as Traits | undefined;
+}
+
+function tracksOf(events: ReceivedEvent[], anonymousId: string): ReceivedEvent[] {
+  return events.filter((event) => event.type === 'track' && event.anonymousId === anonymousId);
+}
+
+describe('the whole pipeline: Segment SDK and webhook in, identify traits and Source Identified tracks out', () => {
+  const pipeline = new Pipeline('e2e');
+  let analytics: Analytics;
+  // closeAndFlush() closes a client for good: each test that sends through the SDK gets its own.
+  const newSdk = () =>
+    new Analytics({ writeKey: pipeline.writeKey, host: pipeline.url('ingest'), path: '/v1/batch', flushAt: 50, flushInterval: 50 });
+
+  async function webhook(event: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${pipeline.url('ingest')}/v1/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Segment.io/1.0' },
+      body: JSON.stringify(event),
+    });
+    expect(response.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    await pipeline.start();
+    analytics = newSdk();
+  }, 240_000);
+
+  afterAll(async () => {
+    await analytics?.closeAndFlush({ timeout: 5_000 });
+    await pipeline.stop();
+  });
+
+  it(
+    'moves first touch to the organic search visit of a visitor who signs up a week later from a paid social ad',
+    { timeout: 150_000 },
+    async () => {
+      analytics.page({
+        anonymousId: 'e2e-anon-1',
+        messageId: 'e2e-m-1',
+        properties: { url: 'https://shop.example/', referrer: 'https://www.google.com/search?q=trail+running+shoes' },
+        timestamp: at(0),
+      });
+      analytics.page({
+        anonymousId: 'e2e-anon-1',
+        messageId: 'e2e-m-2',
+        properties: { url: 'https://shop.example/shoes', referrer: 'https://shop.example/' },
+        timestamp: at(60_000),
+      });
+      await analytics.closeAndFlush();
+      await webhook({
+        type: 'page',
+        messageId: 'e2e-m-3',
+        anonymousId: 'e2e-anon-1',
+        timestamp: at(7 * DAY).toISOString(),
+        context: {
+          page: {
+            url: 'https://shop.example/sale?utm_source=facebook&utm_medium=paid_social&utm_campaign=spring',
+            referrer: 'https://l.facebook.com/',
+          },
+        },
+      });
+      await webhook({
+        type: 'identify',
+        messageId: 'e2e-m-4',
+        anonymousId: 'e2e-anon-1',
+        userId: 'e2e-user-1',
+        timestamp: at(7 * DAY + 300_000).toISOString(),
+        traits: { plan: 'pro' },
+      });
+
+      const traits = await waitFor(
+        () => {
+          const latest = latestIdentify(pipeline.receiver.accepted(), { userId: 'e2e-user-1' });
+          return latest?.source_last_channel === 'Paid Social' && latest.source_first_channel === 'Organic Search' && latest;
+        },
+        { timeoutMs: 90_000, description: "e2e-user-1's identify with first and last touch" },
+      );
+      expect(traits).toMatchObject({
+        source_first_channel: 'Organic Search',
+        source_first_source: 'google',
+        source_first_medium: 'organic',
+        source_first_search_term: 'trail running shoes',
+        source_last_channel: 'Paid Social',
+        source_last_source: 'facebook',
+        source_last_medium: 'paid_social',
+        source_last_campaign_name: 'spring',
+        source_last_timestamp: at(7 * DAY).toISOString(),
+      });
+      // Sent by the SDK: ingest applies Segment's clock-skew correction, so within a second.
+      expect(Math.abs(Date.parse(String(traits.source_first_timestamp)) - t0)).toBeLessThan(1_000);
+      expect(Object.values(traits)).not.toContain(null);
+
+      // Two touches (the internal page view is not one), each tracked once at its historic time.
+      const tracks = await waitFor(() => {
+        const found = tracksOf(pipeline.receiver.accepted(), 'e2e-anon-1');
+        return new Set(found.map((event) => event.messageId)).size >= 2 && found;
+      });
+      const channels = new Map(tracks.map((event) => [(event.properties as Traits).channel, event]));
+      expect([...channels.keys()].sort()).toEqual(['Organic Search', 'Paid Social']);
+      expect(channels.get('Paid Social')).toMatchObject({ event: 'Source Identified', timestamp: at(7 * DAY).toISOString() });
+    },
+  );
+
+  it("takes a two-device user's first touch from one device and last touch from the other", { timeout: 150_000 }, async () => {
+    await webhook({
+      type: 'page',
+      messageId: 'e2e-d-1',
+      anonymousId: 'e2e-device-a',
+      timestamp: at(0).toISOString(),
+      properties: { url: 'https://shop.example/', referrer: 'https://news.example.org/review' },
+    });
+    await webhook({
+      type: 'identify',
+      messageId: 'e2e-d-2',
+      anonymousId: 'e2e-device-a',
+      userId: 'e2e-user-2',
+      timestamp: at(3_600_000).toISOString(),
+    });
+    analytics = newSdk();
+    analytics.page({
+      anonymousId: 'e2e-device-b',
+      messageId: 'e2e-d-3',
+      properties: { url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=march', referrer: '' },
+      timestamp: at(2 * DAY),
+    });
+    analytics.identify({ anonymousId: 'e2e-device-b', userId: 'e2e-user-2', messageId: 'e2e-d-4', timestamp: at(2 * DAY + 60_000) });
+    await analytics.closeAndFlush();
+
+    const traits = await waitFor(
+      () => {
+        const latest = latestIdentify(pipeline.receiver.accepted(), { userId: 'e2e-user-2' });
+        return latest?.source_last_channel === 'Email' && latest.source_first_channel === 'Referral' && latest;
+      },
+      { timeoutMs: 90_000, description: "e2e-user-2's identify over both devices" },
+    );
+    expect(traits).toMatchObject({
+      source_first_source: 'news.example.org',
+      source_first_medium: 'referral',
+      source_last_source: 'newsletter',
+      source_last_campaign_name: 'march',
+    });
+  });
+
+  it('attributes a visitor who never identifies, on an identify with the anonymousId only', async () => {
+    await webhook({
+      type: 'page',
+      messageId: 'e2e-v-1',
+      anonymousId: 'e2e-visitor-3',
+      timestamp: at(DAY).toISOString(),
+      properties: { url: 'https://shop.example/pricing', referrer: 'https://chatgpt.com/' },
+    });
+    const traits = await waitFor(() => latestIdentify(pipeline.receiver.accepted(), { anonymousId: 'e2e-visitor-3' }), {
+      timeoutMs: 90_000,
+      description: "the anonymous visitor's identify",
+    });
+    expect(traits).toMatchObject({
+      source_first_channel: 'AI Assistants',
+      source_last_channel: 'AI Assistants',
+      source_first_source: 'chatgpt',
+    });
+    const tracks = await waitFor(
+      () => tracksOf(pipeline.receiver.accepted(), 'e2e-visitor-3').length > 0 && tracksOf(pipeline.receiver.accepted(), 'e2e-visitor-3'),
+    );
+    expect(tracks[0]).not.toHaveProperty('userId');
+  });
+});

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import {
+  startSegmentReceiver,
+  startServiceProcess,
+  testInfrastructure,
+  testNamespace,
+  type SegmentReceiver,
+  type ServiceProcess,
+} from '@touchstream/testing';
+
+export const SERVICES = {
+  ingest: 'INGEST_PORT',
+  identity: 'IDENTITY_PORT',
+  attribution: 'ATTRIBUTION_PORT',
+  'segment-sink': 'SINK_PORT',
+} as const;
+export type ServiceName = keyof typeof SERVICES;
+
+/**
+ * The whole pipeline as `npm start` runs it: the four compiled services as processes on the real
+ * broker and Postgres (their own topic prefix and schemas), the sink pointed at a local Segment
+ * receiver. Services can be killed and restarted one by one.
+ */
+export class Pipeline {
+  readonly writeKey = `wk-${randomBytes(6).toString('hex')}`;
+  readonly segmentWriteKey = `seg-${randomBytes(6).toString('hex')}`;
+  readonly debugToken = randomBytes(16).toString('hex');
+  readonly namespace: ReturnType<typeof testNamespace>;
+  receiver!: SegmentReceiver;
+  private readonly running = new Map<ServiceName, ServiceProcess>();
+
+  constructor(
+    label: string,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {
+    this.namespace = testNamespace(label);
+  }
+
+  env(service: ServiceName): Record<string, string> {
+    const { kafkaBrokers, databaseUrl } = testInfrastructure();
+    const schema = (name: string) => `${this.namespace.schema}_${name}`.slice(0, 63);
+    return {
+      KAFKA_BROKERS: kafkaBrokers,
+      KAFKA_TOPIC_PREFIX: this.namespace.topicPrefix,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '4',
+      IDENTITY_DB_SCHEMA: schema('identity'),
+      ATTRIBUTION_DB_SCHEMA: schema('attribution'),
+      SINK_DB_SCHEMA: schema('sink'),
+      DEBUG_TOKEN: this.debugToken,
+      INGEST_WRITE_KEYS: this.writeKey,
+      SEGMENT_WRITE_KEY: this.segmentWriteKey,
+      SEGMENT_API_HOST: this.receiver.url,
+      SINK_FLUSH_INTERVAL_MS: '100',
+      SITE_DOMAINS: 'shop.example',
+      LOG_LEVEL: 'warn',
+      ...this.extraEnv,
+      SERVICE_UNDER_TEST: service,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.receiver = await startSegmentReceiver({ writeKey: this.segmentWriteKey });
+    // Sequentially: each boot provisions topics and migrates its schema; two cores.
+    for (const service of Object.keys(SERVICES) as ServiceName[]) await this.startService(service);
+  }
+
+  async startService(service: ServiceName): Promise<ServiceProcess> {
+    const running = await startServiceProcess(service, this.env(service), SERVICES[service]);
+    this.running.set(service, running);
+    return running;
+  }
+
+  url(service: ServiceName): string {
+    const running = this.running.get(service);
+    if (!running) throw new Error(`${service} is not running`);
+    return running.url;
+  }
+
+  /** SIGKILL: no shutdown hook runs, as in a crash. */
+  async kill(service: ServiceName): Promise<void> {
+    await this.running.get(service)?.stop('SIGKILL');
+    this.running.delete(service);
+  }
+
+  async debugGet<T>(service: ServiceName, path: string): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url(service)}${path}`, { headers: { authorization: `Bearer ${this.debugToken}` } });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async debugPost<T>(service: ServiceName, path: string, body: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url(service)}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.debugToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async stop(): Promise<void> {
+    for (const [service, running] of [...this.running].reverse()) {
+      await running.stop('SIGTERM');
+      this.running.delete(service);
+    }
+    await this.receiver?.close();
+  }
+}
