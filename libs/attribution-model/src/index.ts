@@ -8,3 +8,4 @@ export * from './credit';
 export * from './ledger-types';
 export * from './ledger';
 export * from './memory-attribution';
+export * from './windows';

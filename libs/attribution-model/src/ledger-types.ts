@@ -1,5 +1,6 @@
 import type { Channel, SubjectType, TouchStatus } from '@touchstream/contracts';
 import type { PageViewFact, VisitorRef } from './page-view';
+import type { ViewWindow } from './windows';
 
 /** A touch as the ledger keeps it; what the touches topic publishes besides the view's details. */
 export interface TouchState {
@@ -55,15 +56,21 @@ export type LedgerChange = { kind: 'touch'; touch: TouchState } | { kind: 'subje
 
 export interface VisitorSnapshot {
   visitor: VisitorRef;
-  /** Every stored page view of the visitor. */
+  /** The stored page views of the visitor: all of them, or those in `window`. */
   views: readonly PageViewFact[];
+  /**
+   * Absent or null: `views` is the whole history. Else only the views in the window were loaded,
+   * and every batch view of this visitor must lie in a chain wholly inside it (windowSuffices).
+   */
+  window?: ViewWindow | null;
   /** Every stored touch of the visitor, withdrawn ones included. */
   touches: readonly TouchState[];
 }
 
 /**
  * The stored state a batch may change, loaded by the caller before the batch:
- * - every visitor the batch has a page view or a link for, complete;
+ * - every visitor the batch has a page view or a link for: all its touches, and its views (all,
+ *   or a window that holds the chains of the batch's views; none for a link-only visitor);
  * - the links of those visitors that are anonymousIds;
  * - `users`: every userId those links (and the batch's links) name, and every userId-only
  *   visitor among them; `userTouches`: the recorded touches those users own in visitors not

@@ -11,15 +11,20 @@ import type {
   VisitorSnapshot,
 } from './ledger-types';
 import { ownerAt, sortLinks } from './ownership';
-import { compareStrings, insertInTimeOrder, visitorKey, type PageViewFact, type VisitorRef } from './page-view';
+import { compareByTime, compareStrings, insertInTimeOrder, visitorKey, type PageViewFact, type VisitorRef } from './page-view';
 import { detectTouches } from './sessions';
+import { completeChains, inChains, type ViewWindow } from './windows';
 import type { AttributionSettings } from './settings';
 
 interface VisitorEntry {
   ref: VisitorRef;
   views: PageViewFact[];
+  /** Null: the whole history is loaded. */
+  window: ViewWindow | null;
   touches: Map<string, TouchState>;
 }
+
+type TouchChange = Extract<LedgerChange, { kind: 'touch' }>;
 
 const NO_ATTRIBUTION = 'none';
 const LINKED = 'linked';
@@ -35,9 +40,10 @@ function touchFingerprint(touch: TouchState): string {
 /**
  * The attribution state a batch can touch, held in memory while the batch's inputs are applied
  * one at a time, in arrival order. Each input is applied as if it came alone: every page view
- * re-derives its visitor's sessions and touches from all the visitor's views, every link
- * re-derives its anonymousId's touch owners, and every subject whose first or last touch then
- * differs gets a new version. So the changes depend on the order of the inputs only, never on
+ * re-derives its visitor's sessions and touches from the visitor's views (all of them, or, in
+ * the chains wholly inside it, the window the caller loaded), every link re-derives its
+ * anonymousId's touch owners, and every subject whose first or last touch then differs gets a
+ * new version. So the changes depend on the order of the inputs only, never on
  * how they were cut into batches, and the state after any order of the same inputs is the same.
  * Pure: no I/O, no clock. The caller loads a LedgerSnapshot, applies, and stores the dirty state.
  */
@@ -118,6 +124,7 @@ export class AttributionLedger {
     const entry: VisitorEntry = {
       ref: snapshot.visitor,
       views,
+      window: snapshot.window ?? null,
       touches: new Map(snapshot.touches.map((touch) => [touch.touchId, { ...touch }])),
     };
     this.visitors.set(key, entry);
@@ -152,6 +159,9 @@ export class AttributionLedger {
     this.seen.add(view.messageId);
     const visitor = this.visitor(ref);
     insertInTimeOrder(visitor.views, view);
+    if (visitor.window && !inChains(completeChains(visitor.views, visitor.window, this.settings), view.at)) {
+      throw new Error(`a page view of ${visitorKey(ref)} lies outside the part of its history loaded for this batch`);
+    }
     this.addedViews.push({ visitor: ref, view });
     const touchChanges = this.refreshTouches(visitor);
     if (touchChanges.length === 0) return [];
@@ -176,14 +186,22 @@ export class AttributionLedger {
     this.dirtyLinks.set(`${link.anonymousId}\u0000${link.userId}`, link);
   }
 
-  /** Re-derives a visitor's touches and owners; returns the touches that changed. */
+  /**
+   * Re-derives a visitor's touches and owners; returns the touches that changed. With a window,
+   * touches are derived only in the chains wholly inside it; the others keep their session and
+   * status, and only their owner is re-derived (owners need times and links, not views).
+   */
   private refreshTouches(visitor: VisitorEntry): LedgerChange[] {
     const links = visitor.ref.kind === 'anonymous' ? (this.links.get(visitor.ref.id) ?? []) : [];
+    const ownerOf = (at: number) => (visitor.ref.kind === 'user' ? visitor.ref.id : ownerAt(links, at));
+    const chains = visitor.window ? completeChains(visitor.views, visitor.window, this.settings) : null;
+    const derived = (at: number) => chains === null || inChains(chains, at);
     const changes: LedgerChange[] = [];
     const wanted = new Set<string>();
     for (const detected of detectTouches(visitor.views, this.settings)) {
+      if (!derived(detected.at)) continue;
       wanted.add(detected.touchId);
-      const userId = visitor.ref.kind === 'user' ? visitor.ref.id : ownerAt(links, detected.at);
+      const userId = ownerOf(detected.at);
       const current = visitor.touches.get(detected.touchId);
       if (current && current.status === 'recorded' && current.sessionId === detected.sessionId && current.userId === userId) continue;
       changes.push(
@@ -197,11 +215,16 @@ export class AttributionLedger {
       );
     }
     for (const current of visitor.touches.values()) {
-      if (current.status === 'recorded' && !wanted.has(current.touchId)) {
+      if (current.status !== 'recorded' || wanted.has(current.touchId)) continue;
+      if (derived(current.at)) {
         changes.push(this.storeTouch(visitor, { ...current, status: 'withdrawn', revision: current.revision + 1 }));
+        continue;
       }
+      const userId = ownerOf(current.at);
+      if (userId !== current.userId) changes.push(this.storeTouch(visitor, { ...current, userId, revision: current.revision + 1 }));
     }
-    return changes;
+    // One order, whatever was loaded: the touches' time order.
+    return changes.sort((a, b) => compareByTime((a as TouchChange).touch, (b as TouchChange).touch));
   }
 
   private storeTouch(visitor: VisitorEntry, touch: TouchState): LedgerChange {

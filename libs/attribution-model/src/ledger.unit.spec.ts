@@ -201,8 +201,8 @@ function finalState(memory: MemoryAttribution) {
   return { recorded, subjects };
 }
 
-function run(inputs: readonly LedgerInput[], batchSizes: readonly number[] = [inputs.length]) {
-  const memory = new MemoryAttribution(DEFAULT_SETTINGS);
+function run(inputs: readonly LedgerInput[], batchSizes: readonly number[] = [inputs.length], windowed = false) {
+  const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
   const changes: LedgerChange[] = [];
   let offset = 0;
   for (let i = 0; offset < inputs.length; i++) {
@@ -245,6 +245,42 @@ describe('attribution ledger: properties', () => {
         expect(run(inputs, sizes).changes).toEqual(run(inputs, [1]).changes);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("publishes the same changes when each batch loads only a window of its visitors' histories", { timeout: 60_000 }, () => {
+    // Sparse visits (the window leaves most of the history out) and dense activity (chains longer
+    // than the window's margin, 24-hour cuts: the whole history must be loaded instead).
+    const dense = fc.array(
+      fc
+        .record({ visitor: fc.constantFrom('a0', 'a1'), minute: fc.integer({ min: 0, max: 4 * 24 * 60 }), kind: fc.constantFrom(...KINDS) })
+        .map(({ visitor, minute, kind }) => {
+          const channel = kind === 'internal' ? null : kind === 'direct' ? 'Direct' : 'Organic Search';
+          return pageView(anonymous(visitor), `${visitor}#${minute}#${kind}`, minute, channel, kind.startsWith('tagged') ? kind : null);
+        }),
+      { minLength: 100, maxLength: 400 },
+    );
+    // A bot: views every few minutes for days, one chain longer than any window.
+    const bot = fc
+      .array(fc.tuple(fc.integer({ min: 1, max: 29 }), fc.constantFrom(...KINDS)), { minLength: 150, maxLength: 300 })
+      .chain((steps) => {
+        let minute = 0;
+        const views = steps.map(([gap, kind]) => {
+          minute += gap;
+          const channel = kind === 'internal' ? null : kind === 'direct' ? 'Direct' : 'Organic Search';
+          return pageView(anonymous('bot'), `bot#${minute}`, minute, channel, kind.startsWith('tagged') ? kind : null);
+        });
+        return fc.shuffledSubarray(views, { minLength: views.length, maxLength: views.length });
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(history, dense, bot),
+        fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
+        (inputs, sizes) => {
+          expect(run(inputs, sizes, true).changes).toEqual(run(inputs, [1]).changes);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

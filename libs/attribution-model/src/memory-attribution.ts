@@ -2,6 +2,7 @@ import { AttributionLedger } from './ledger';
 import type { LedgerChange, LedgerInput, LedgerSnapshot, LinkState, SubjectFact, SubjectState, TouchState } from './ledger-types';
 import { visitorKey, type PageViewFact, type VisitorRef } from './page-view';
 import type { AttributionSettings } from './settings';
+import { NO_VIEWS, windowAround, windowSuffices, type ViewWindow } from './windows';
 
 /**
  * The whole attribution state in memory, fed batch by batch through the same AttributionLedger
@@ -15,7 +16,11 @@ export class MemoryAttribution {
   private readonly subjects = new Map<string, SubjectState>();
   private readonly facts = new Map<string, SubjectFact>();
 
-  constructor(private readonly settings: AttributionSettings) {}
+  /** `windowed`: load each visitor's views the way the service does (windowAround, whole history only when needed). */
+  constructor(
+    private readonly settings: AttributionSettings,
+    private readonly options: { windowed?: boolean } = {},
+  ) {}
 
   /** Applies inputs as one batch; returns the changes in publication order. */
   applyBatch(inputs: readonly LedgerInput[]): LedgerChange[] {
@@ -44,14 +49,25 @@ export class MemoryAttribution {
     return this.facts;
   }
 
+  private viewsOf(key: string, batchTimes: readonly number[]): { views: PageViewFact[]; window: ViewWindow | null } {
+    const all = this.visitors.get(key)?.views ?? [];
+    if (!this.options.windowed) return { views: all, window: null };
+    if (batchTimes.length === 0) return { views: [], window: NO_VIEWS };
+    const window = windowAround(batchTimes, this.settings);
+    const views = all.filter((view) => view.at >= window.from && view.at <= window.to);
+    return windowSuffices(views, batchTimes, window, this.settings) ? { views, window } : { views: all, window: null };
+  }
+
   private snapshotFor(inputs: readonly LedgerInput[]): LedgerSnapshot {
     const refs = new Map<string, VisitorRef>();
     const batchUsers = new Set<string>();
     const batchIds = new Set<string>();
+    const batchTimes = new Map<string, number[]>();
     for (const input of inputs) {
       if (input.kind === 'page-view') {
         refs.set(visitorKey(input.visitor), input.visitor);
         batchIds.add(input.view.messageId);
+        batchTimes.set(visitorKey(input.visitor), [...(batchTimes.get(visitorKey(input.visitor)) ?? []), input.view.at]);
       } else {
         refs.set(visitorKey({ kind: 'anonymous', id: input.link.anonymousId }), { kind: 'anonymous', id: input.link.anonymousId });
         batchUsers.add(input.link.userId);
@@ -66,7 +82,7 @@ export class MemoryAttribution {
     return {
       visitors: [...refs.values()].map((ref) => ({
         visitor: ref,
-        views: this.visitors.get(visitorKey(ref))?.views ?? [],
+        ...this.viewsOf(visitorKey(ref), batchTimes.get(visitorKey(ref)) ?? []),
         touches: [...this.touches.values()].filter((touch) => visitorKey(touch.visitor) === visitorKey(ref)),
       })),
       links,

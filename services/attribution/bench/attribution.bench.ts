@@ -14,6 +14,7 @@
 //
 // Options: --events=N  --window=N (shuffle window, default 2000)  --pool=N (DATABASE_POOL_SIZE)
 //          --cpu-prof (the service's CPU profile into .cache/attribution-bench/)  --json=FILE  --no-verify
+//          --keep (leave the schema and topics in place, to look at them)
 // Environment: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (default the local server,
 // database touchstream_bench).
 //
@@ -47,6 +48,7 @@ interface Options {
   cpuProf: boolean;
   json: string | undefined;
   verify: boolean;
+  keep: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -62,6 +64,7 @@ function parseOptions(argv: readonly string[]): Options {
     cpuProf: argv.includes('--cpu-prof'),
     json: value('json'),
     verify: !argv.includes('--no-verify'),
+    keep: argv.includes('--keep'),
   };
 }
 
@@ -428,6 +431,12 @@ async function main(): Promise<void> {
     if (options.json) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
   } finally {
     service?.kill('SIGKILL');
+    if (options.keep) {
+      console.log(`kept: schema ${schema}, topic prefix ${prefix}, consumer group ${group}`);
+      await runtime.shutdown().catch(() => undefined);
+      await pool.end();
+      return;
+    }
     await runtime
       .deleteTopics([...topics.map((topic) => runtime.topic(topic)), `${prefix}.${group}.dead-letter.v1`])
       .catch((error: unknown) => console.log(`could not delete the bench topics: ${(error as Error).message}`));

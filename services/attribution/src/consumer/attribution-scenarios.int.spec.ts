@@ -203,6 +203,42 @@ describe("attribution service: the reference build's defects, on the real broker
     expect(facts.get('anonymous:reloader')).toMatchObject({ subjectType: 'anonymous', userIds: [], touchCount: 1 });
   });
 
+  it('re-derives a long run of activity from its whole history when a late view moves its 24-hour cuts', async () => {
+    // A view every 20 minutes for 66 hours: one activity chain, sessions cut at 24 h and 48 h.
+    const T0 = Date.parse('2026-03-20T00:00:00.000Z');
+    const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+    const views = Array.from({ length: 200 }, (_, k) =>
+      pageEvent({
+        anonymousId: 'always-on',
+        at: at(k * 20),
+        url: `${SHOP}/status`,
+        referrer: 'https://www.google.com/',
+        messageId: `always-on-${k}`,
+      }),
+    );
+    await testbed.produceRaw(views);
+    await testbed.settled();
+    const recorded = async () => (await touchesOf('always-on')).map((touch) => touch.messageId).sort();
+    expect(await recorded()).toEqual(['always-on-0', 'always-on-144', 'always-on-72']);
+
+    // One view 20 minutes before them all: every cut moves 20 minutes earlier, 40 hours away.
+    await testbed.produceRaw([
+      pageEvent({
+        anonymousId: 'always-on',
+        at: at(-20),
+        url: `${SHOP}/status`,
+        referrer: 'https://www.google.com/',
+        messageId: 'always-on-early',
+      }),
+    ]);
+    await testbed.settled();
+    expect(await recorded()).toEqual(['always-on-143', 'always-on-71', 'always-on-early']);
+    const withdrawn = [...(await testbed.latestTouches()).values()].filter(
+      (touch) => touch.anonymousId === 'always-on' && touch.status === 'withdrawn',
+    );
+    expect(withdrawn.map((touch) => touch.messageId).sort()).toEqual(['always-on-0', 'always-on-144', 'always-on-72']);
+  });
+
   it('publishes nothing new for duplicate raw events and links', async () => {
     const before = await testbed.outbox();
     const duplicate = pageEvent({

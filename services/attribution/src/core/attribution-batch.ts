@@ -1,7 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import {
   AttributionLedger,
+  NO_VIEWS,
   visitorKey,
+  windowAround,
+  windowSuffices,
+  type ViewWindow,
+  type VisitorRef,
   type AttributionSettings,
   type LedgerChange,
   type LedgerInput,
@@ -146,35 +151,72 @@ function phaseTimer(context: BatchContext): (phase: BatchPhase) => void {
   };
 }
 
-/** Locks and loads the LedgerSnapshot of a batch (see LedgerSnapshot for what it must hold). */
+/**
+ * Locks and loads the LedgerSnapshot of a batch (see LedgerSnapshot for what it must hold). A
+ * visitor's views are read around the batch's views only (windowAround), or, when its activity
+ * runs on past that window (windowSuffices), all of them; a visitor with only links needs none.
+ */
 async function loadLedger(
   partition: number,
   inputs: readonly BatchInput[],
   tx: EntityManager,
   context: BatchContext,
 ): Promise<AttributionLedger> {
-  const { store } = context;
-  const visitorKeys = new Set<string>();
+  const { store, settings } = context;
+  const batchTimes = new Map<string, number[]>();
+  const refs = new Map<string, VisitorRef>();
   const batchUsers = new Set<string>();
   const messageIds: string[] = [];
   for (const { input } of inputs) {
     if (input.kind === 'page-view') {
-      visitorKeys.add(visitorKey(input.visitor));
+      const key = visitorKey(input.visitor);
+      refs.set(key, input.visitor);
+      batchTimes.set(key, [...(batchTimes.get(key) ?? []), input.view.at]);
       if (input.visitor.kind === 'user') batchUsers.add(input.visitor.id);
       messageIds.push(input.view.messageId);
     } else {
-      visitorKeys.add(visitorKey({ kind: 'anonymous', id: input.link.anonymousId }));
+      const visitor: VisitorRef = { kind: 'anonymous', id: input.link.anonymousId };
+      refs.set(visitorKey(visitor), visitor);
       batchUsers.add(input.link.userId);
     }
   }
-  const keys = [...visitorKeys];
+  const keys = [...refs.keys()];
+  const windows = new Map<string, ViewWindow | null>(
+    keys.map((key) => [key, batchTimes.has(key) ? windowAround(batchTimes.get(key) as number[], settings) : NO_VIEWS]),
+  );
   const anonymousIds = keys.filter((key) => key.startsWith('a:')).map((key) => key.slice(2));
   await store.lockPartition(tx, partition);
-  const { seenMessageIds, visitors, links } = await store.loadVisitors(tx, messageIds, keys, anonymousIds);
+  const loaded = await store.loadVisitors(
+    tx,
+    messageIds,
+    keys.map((key) => ({ visitor: key, window: windows.get(key) ?? NO_VIEWS })),
+    anonymousIds,
+  );
+  const widen = keys.filter((key) => {
+    const times = batchTimes.get(key);
+    return times !== undefined && !windowSuffices(loaded.views.get(key) ?? [], times, windows.get(key) ?? NO_VIEWS, settings);
+  });
+  if (widen.length > 0) {
+    const whole = await store.loadViews(
+      tx,
+      widen.map((key) => ({ visitor: key, window: null })),
+    );
+    for (const key of widen) {
+      loaded.views.set(key, whole.get(key) ?? []);
+      windows.set(key, null);
+    }
+  }
+  const visitors = keys.map((key) => ({
+    visitor: refs.get(key) as VisitorRef,
+    views: loaded.views.get(key) ?? [],
+    window: windows.get(key) ?? null,
+    touches: loaded.touches.get(key) ?? [],
+  }));
+  const { links, seenMessageIds } = loaded;
   const users = [...new Set([...batchUsers, ...links.map((link) => link.userId)])];
   await store.lockUsers(tx, users);
   const { userTouches, subjects } = await store.loadUsers(tx, users, keys, anonymousIds);
-  return new AttributionLedger(context.settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
+  return new AttributionLedger(settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
 }
 
 /**

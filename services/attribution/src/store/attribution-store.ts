@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Channel, TouchSource } from '@touchstream/contracts';
-import type { LinkState, PageViewFact, SubjectState, TouchState, VisitorSnapshot } from '@touchstream/attribution-model';
+import type { LinkState, PageViewFact, SubjectState, TouchState, ViewWindow } from '@touchstream/attribution-model';
 import { quoteIdent } from '@touchstream/database';
 import type { SegmentCampaign } from '@touchstream/source-detection';
 import type { TouchDetails } from '../core/facts';
@@ -24,12 +24,19 @@ export interface StoredViewDetails {
   campaign: SegmentCampaign | null;
 }
 
+/** Which of a visitor's views to read: those in the window, all of them (null), or none. */
+export interface ViewsToLoad {
+  visitor: string;
+  window: ViewWindow | null;
+}
+
 /** What a batch reads under its partition lock. */
 export interface VisitorState {
   /** The batch's messageIds that are stored already (for any visitor). */
   seenMessageIds: string[];
-  /** Every view and every touch of the batch's visitors (visitors with none come back empty). */
-  visitors: VisitorSnapshot[];
+  /** Per visitor key: the views asked for (time-ordered) and every touch. */
+  views: Map<string, PageViewFact[]>;
+  touches: Map<string, TouchState[]>;
   /** The links of the batch's anonymousIds. */
   links: LinkState[];
 }
@@ -76,6 +83,29 @@ function touchOf([touchId, visitor, messageId, sessionId, at, channel, userId, s
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The windows as a JSON document for jsonb_to_recordset; a window holding nothing is left out. */
+function windowsDocument(toLoad: readonly ViewsToLoad[]): string {
+  const rows: Array<{ visitor: string; from_at: string; to_at: string }> = [];
+  for (const { visitor, window } of toLoad) {
+    if (window === null) rows.push({ visitor, from_at: '-infinity', to_at: 'infinity' });
+    else if (window.from <= window.to) rows.push({ visitor, from_at: iso(window.from), to_at: iso(window.to) });
+  }
+  return JSON.stringify(rows);
+}
+
+function viewsByVisitor(tuples: readonly ViewTuple[]): Map<string, PageViewFact[]> {
+  const views = new Map<string, PageViewFact[]>();
+  for (const [visitor, messageId, at, internal, signature, channel] of tuples) {
+    let list = views.get(visitor);
+    if (list === undefined) {
+      list = [];
+      views.set(visitor, list);
+    }
+    list.push({ messageId, at, internal, signature, channel: channel as Channel | null });
+  }
+  return views;
+}
+
 /**
  * The attribution service's SQL: what a batch may change, read in two round trips (under the
  * partition lock, then under the users' locks), and what changed, written in one. Every method
@@ -109,31 +139,49 @@ export class AttributionStore {
   async loadVisitors(
     tx: EntityManager,
     messageIds: readonly string[],
-    visitorKeys: readonly string[],
+    toLoad: readonly ViewsToLoad[],
     anonymousIds: readonly string[],
   ): Promise<VisitorState> {
+    const visitorKeys = toLoad.map((entry) => entry.visitor);
     const rows: Array<{ seen: string[]; views: ViewTuple[]; touches: TouchTuple[]; links: LinkTuple[] }> = await tx.query(
       `SELECT
          (SELECT coalesce(json_agg(message_id), '[]') FROM ${this.t.pageViews} WHERE message_id = ANY($1::text[])) AS seen,
-         (SELECT coalesce(json_agg(json_build_array(visitor, message_id, ${MS('occurred_at')}, internal, signature, channel)
-            ORDER BY visitor, occurred_at, message_id COLLATE "C"), '[]') FROM ${this.t.pageViews} WHERE visitor = ANY($2::text[])) AS views,
-         (SELECT coalesce(json_agg(${TOUCH_ARRAY}), '[]') FROM ${this.t.touches} WHERE visitor = ANY($2::text[])) AS touches,
+         ${this.viewsSelect('$2')} AS views,
+         (SELECT coalesce(json_agg(${TOUCH_ARRAY}), '[]') FROM ${this.t.touches} WHERE visitor = ANY($3::text[])) AS touches,
          (SELECT coalesce(json_agg(json_build_array(anonymous_id, user_id, ${MS('first_seen_at')}, revision)), '[]')
-            FROM ${this.t.links} WHERE anonymous_id = ANY($3::text[])) AS links`,
-      [messageIds, visitorKeys, anonymousIds],
+            FROM ${this.t.links} WHERE anonymous_id = ANY($4::text[])) AS links`,
+      [messageIds, windowsDocument(toLoad), visitorKeys, anonymousIds],
     );
     const row = rows[0] ?? { seen: [], views: [], touches: [], links: [] };
-    const byKey = new Map<string, VisitorSnapshot & { views: PageViewFact[]; touches: TouchState[] }>();
-    for (const key of visitorKeys) byKey.set(key, { visitor: visitorOfKey(key), views: [], touches: [] });
-    for (const [visitor, messageId, at, internal, signature, channel] of row.views) {
-      byKey.get(visitor)?.views.push({ messageId, at, internal, signature, channel: channel as Channel | null });
-    }
-    for (const tuple of row.touches) byKey.get(tuple[1])?.touches.push(touchOf(tuple));
+    const touches = new Map<string, TouchState[]>();
+    for (const tuple of row.touches) touches.set(tuple[1], [...(touches.get(tuple[1]) ?? []), touchOf(tuple)]);
     return {
       seenMessageIds: row.seen,
-      visitors: [...byKey.values()],
+      views: viewsByVisitor(row.views),
+      touches,
       links: row.links.map(([anonymousId, userId, firstSeenAt, revision]) => ({ anonymousId, userId, firstSeenAt, revision })),
     };
+  }
+
+  /** Views of visitors, each within its window (null: all of them); time-ordered per visitor. */
+  async loadViews(tx: EntityManager, toLoad: readonly ViewsToLoad[]): Promise<Map<string, PageViewFact[]>> {
+    const rows: Array<{ views: ViewTuple[] }> = await tx.query(`SELECT ${this.viewsSelect('$1')} AS views`, [windowsDocument(toLoad)]);
+    return viewsByVisitor(rows[0]?.views ?? []);
+  }
+
+  /**
+   * One index range scan per window (the lateral subquery, kept from being flattened by OFFSET 0:
+   * the planner takes jsonb_to_recordset for 100 rows and would otherwise hash-join a sequential
+   * scan of all page views, which grows with the table).
+   */
+  private viewsSelect(windowsParameter: string): string {
+    return `(SELECT coalesce(json_agg(json_build_array(w.visitor, p.message_id, ${MS('p.occurred_at')}, p.internal, p.signature, p.channel)
+        ORDER BY w.visitor, p.occurred_at, p.message_id COLLATE "C"), '[]')
+      FROM jsonb_to_recordset(${windowsParameter}::jsonb) AS w(visitor text, from_at timestamptz, to_at timestamptz)
+      CROSS JOIN LATERAL (
+        SELECT v.message_id, v.occurred_at, v.internal, v.signature, v.channel FROM ${this.t.pageViews} AS v
+        WHERE v.visitor = w.visitor AND v.occurred_at BETWEEN w.from_at AND w.to_at OFFSET 0
+      ) AS p)`;
   }
 
   async loadUsers(
