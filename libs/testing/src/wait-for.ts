@@ -5,14 +5,14 @@ export interface WaitOptions {
   description?: string;
 }
 
+/** What a probe returns for "not yet": `find()` and `?.` give undefined, a lookup gives null, a check gives false. */
+export type NotYet = undefined | null | false;
+
 /**
- * Polls until `probe` returns a value other than undefined/false (a thrown error counts as "not
- * yet"), then returns it. Tests wait on conditions, never on fixed sleeps.
+ * Polls until `probe` returns a value other than undefined, null or false (a thrown error also
+ * counts as "not yet"), then returns it. Tests wait on conditions, never on fixed sleeps.
  */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  options: WaitOptions = {},
-): Promise<T> {
+export async function waitFor<T>(probe: () => T | NotYet | Promise<T | NotYet>, options: WaitOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = Date.now() + timeoutMs;
@@ -20,7 +20,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       lastError = error;
     }
