@@ -1,1 +1,3 @@
 export * from './infrastructure';
+export * from './settle';
+export * from './demo-report';
