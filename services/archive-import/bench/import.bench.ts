@@ -8,13 +8,13 @@
  *
  * BENCH_WORKERS=<n> passes --workers; BENCH_BATCH=<n> sets the batch size (default 2000).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { BENCH_CACHE, ensureArchive, runScript, sampleHighWater } from '@touchstream/bench';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
@@ -23,12 +23,9 @@ import { processRecords } from '../src/pipeline/process-records';
 import { splitByBytes } from '../src/pipeline/sink';
 import type { RunSummary } from '../src/summary';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const CACHE = join(ROOT, '.cache', 'bench');
 const USERS = 115_000;
 const DAYS = 90;
 const SEED = 'bench';
-const ARCHIVE = join(CACHE, `archive-${USERS}u-${DAYS}d-${SEED}.ndjson.gz`);
 const MIN_EVENTS = 1_000_000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
 const WORKERS = process.env.BENCH_WORKERS;
@@ -37,62 +34,10 @@ const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
 
-function run(script: string, args: string[], env: Record<string, string>, onStart?: (pid: number) => void) {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid) onStart?.(child.pid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.once('exit', (code) => done({ code, stdout, stderr })),
-  );
-}
-
-/** The archive is generated once and cached: generation is not what is measured. */
-async function ensureArchive(): Promise<number> {
-  const meta = `${ARCHIVE}.json`;
-  if (existsSync(ARCHIVE) && existsSync(meta)) return (JSON.parse(await readFile(meta, 'utf8')) as { events: number }).events;
-  await mkdir(CACHE, { recursive: true });
-  log(`generating ${ARCHIVE} (once; cached afterwards)`);
-  const result = await run(
-    'services/archive-import/dist/generate.cli.js',
-    ['--users', String(USERS), '--days', String(DAYS), '--seed', SEED, '--out', ARCHIVE],
-    {},
-  );
-  if (result.code !== 0) throw new Error(`generate failed: ${result.stderr}`);
-  const events = Number(/wrote ([\d,]+) events/.exec(result.stdout)?.[1]?.replace(/,/g, ''));
-  await writeFile(meta, JSON.stringify({ events, users: USERS, days: DAYS, seed: SEED }));
-  return events;
-}
-
-/** Peak resident memory (VmHWM) of a running process, sampled from /proc until it exits. */
-function sampleHighWater(pid: number): { stop: () => number } {
-  let peakKb = 0;
-  const read = () =>
-    readFile(`/proc/${pid}/status`, 'utf8')
-      .then((status) => {
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        if (kb > peakKb) peakKb = kb;
-      })
-      .catch(() => undefined);
-  const timer = setInterval(() => void read(), 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return peakKb * 1024;
-    },
-  };
-}
-
-async function importRun(prefix: string) {
+async function importRun(prefix: string, archive: string) {
   const args = [
     'services/archive-import/dist/import.cli.js',
-    ARCHIVE,
+    archive,
     '--no-checkpoint',
     '--progress',
     'none',
@@ -103,7 +48,7 @@ async function importRun(prefix: string) {
   if (WORKERS !== undefined) args.push('--workers', WORKERS);
   let sampler: { stop: () => number } | undefined;
   const started = performance.now();
-  const result = await run(
+  const result = await runScript(
     args[0] as string,
     args.slice(1),
     { KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PREFIX: prefix },
@@ -117,14 +62,14 @@ async function importRun(prefix: string) {
 }
 
 /** The same events as the raw topic gets them, serialised up front, kept as Buffers. */
-async function preSerialise(): Promise<OutgoingMessage[]> {
+async function preSerialise(archive: string): Promise<OutgoingMessage[]> {
   const messages: OutgoingMessage[] = [];
   const splitter = new LineSplitter();
-  const context = { channel: ARCHIVE, now: new Date(), window: {} };
+  const context = { channel: archive, now: new Date(), window: {} };
   const take = (records: ReturnType<LineSplitter['push']>) => {
     for (const message of processRecords(records, context).accepted) messages.push({ ...message, value: Buffer.from(message.value) });
   };
-  for await (const chunk of createReadStream(ARCHIVE).pipe(createGunzip())) take(splitter.push(chunk as Buffer));
+  for await (const chunk of createReadStream(archive).pipe(createGunzip())) take(splitter.push(chunk as Buffer));
   take(splitter.end());
   return messages;
 }
@@ -158,17 +103,17 @@ async function dropTopics(prefixes: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const events = await ensureArchive();
+  const { path: archive, events } = await ensureArchive({ users: USERS, days: DAYS, seed: SEED }, log);
   if (events < MIN_EVENTS) throw new Error(`the archive has ${events} events, fewer than ${MIN_EVENTS}`);
   const id = randomBytes(4).toString('hex');
   const importPrefix = `bench.import-${id}`;
   const ceilingPrefix = `bench.ceiling-${id}`;
   const loadBefore = loadavg()[0] ?? 0;
-  log(`importing ${fmt(events)} events (${ARCHIVE}) into ${importPrefix}.*`);
-  const imported = await importRun(importPrefix);
+  log(`importing ${fmt(events)} events (${archive}) into ${importPrefix}.*`);
+  const imported = await importRun(importPrefix, archive);
   if (imported.summary.totals.imported !== events) throw new Error(`imported ${imported.summary.totals.imported} of ${events}`);
   log('pre-serialising the same events for the producer ceiling');
-  const messages = await preSerialise();
+  const messages = await preSerialise(archive);
   log(`sending ${fmt(messages.length)} pre-serialised messages into ${ceilingPrefix}.*`);
   const ceiling = await ceilingRun(ceilingPrefix, messages);
   const loadAfter = loadavg()[0] ?? 0;
@@ -195,7 +140,7 @@ async function main(): Promise<void> {
     ceiling: { recordsPerSecond: Math.round(ceilingRate), seconds: ceiling.seconds, cpuSeconds: ceiling.cpuMs / 1000 },
     importShareOfCeiling: Number((importRate / ceilingRate).toFixed(2)),
   };
-  await appendFile(join(CACHE, 'import-results.ndjson'), `${JSON.stringify(result)}\n`);
+  await appendFile(join(BENCH_CACHE, 'import-results.ndjson'), `${JSON.stringify(result)}\n`);
   process.stdout.write(
     [
       `archive: ${fmt(events)} events, batch ${BATCH}, workers ${result.workers}; ${result.machine.cpus} x ${result.machine.model}, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,

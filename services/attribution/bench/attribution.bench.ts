@@ -21,16 +21,24 @@
 // The machine is shared (2 cores; the broker, Postgres, this script and other engineers' builds
 // run on them): the load average is printed before and after; compare runs side by side.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
+import {
+  cpuSecondsOf,
+  loadAverage,
+  optionValue,
+  rate,
+  seconds,
+  startBenchService,
+  topicWriter,
+  type BenchService,
+} from '@touchstream/bench';
 import { IDENTITY_LINK_TYPE, identityLinkId, rawEventKey, toRawEvent, TOPICS, type IdentityLink } from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
-import { envelopeMessage, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { envelopeMessage, KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { generateArchive, SITE, type SyntheticArchive } from '@touchstream/synthetic-data';
 
@@ -38,8 +46,6 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TARGET_PER_SECOND = 15_000;
 /** About 8.5 events per generated person (measured): enough people for the requested events. */
 const EVENTS_PER_PERSON = 8;
-/** Bytes per produce call: one call is one request, and the broker refuses requests over ~1 MB. */
-const CHUNK_BYTES = 800_000;
 
 interface Options {
   events: number;
@@ -52,7 +58,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  const value = (name: string) => optionValue(argv, name);
   const events = Number(value('events') ?? 1_000_000);
   const window = Number(value('window') ?? 2_000);
   if (!Number.isInteger(events) || events < 1) throw new Error('--events must be a positive integer');
@@ -65,41 +71,6 @@ function parseOptions(argv: readonly string[]): Options {
     json: value('json'),
     verify: !argv.includes('--no-verify'),
     keep: argv.includes('--keep'),
-  };
-}
-
-const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en');
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
-
-/** A chunked, pipelined producer for one topic. */
-function topicWriter(runtime: KafkaRuntime, topic: string) {
-  const inFlight = new Set<Promise<void>>();
-  let chunk: OutgoingMessage[] = [];
-  let chunkBytes = 0;
-  let bytes = 0;
-  let count = 0;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const sending = runtime.producer.send(topic, chunk).finally(() => inFlight.delete(sending));
-    inFlight.add(sending);
-    chunk = [];
-    chunkBytes = 0;
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  };
-  return {
-    async write(message: OutgoingMessage): Promise<void> {
-      const size = Buffer.byteLength(message.value);
-      if (chunkBytes + size > CHUNK_BYTES) await flush();
-      chunk.push(message);
-      chunkBytes += size;
-      bytes += size;
-      count += 1;
-    },
-    async close(): Promise<{ count: number; bytes: number }> {
-      await flush();
-      await Promise.all(inFlight);
-      return { count, bytes };
-    },
   };
 }
 
@@ -155,38 +126,6 @@ async function fillTopics(runtime: KafkaRuntime, archive: SyntheticArchive, mini
   return { ms: performance.now() - started, events: written, rawBytes: rawDone.bytes, links: linksDone.count };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
-}
-
 /** How many signed-up people's first touch, as the service stored it, is the generator's truth. */
 async function verifyFirstTouches(pool: Pool, schema: string, archive: SyntheticArchive) {
   const rows = await pool.query<{ subject_id: string; message_id: string }>(
@@ -221,16 +160,12 @@ async function main(): Promise<void> {
   const topics = [TOPICS.rawEvents, TOPICS.identityLinks, TOPICS.touches, TOPICS.userSources];
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   const archive = generateArchive({ users: Math.ceil(options.events / EVENTS_PER_PERSON), days: 180, seed: 'attribution-bench' });
-  let service: ChildProcess | undefined;
+  let service: BenchService | undefined;
 
   console.log(
     `attribution benchmark: at least ${options.events.toLocaleString('en')} raw events, node ${process.version}, ${cpus().length} cores`,
   );
-  console.log(
-    `load average before: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average before: ${loadAverage().join(' ')}`);
   try {
     await ensureDatabase(databaseUrl);
     await runtime.provision(topics, [group]);
@@ -244,34 +179,23 @@ async function main(): Promise<void> {
         `(${seconds(fill.ms)} s incl. generation, ${(fill.rawBytes / events).toFixed(0)} bytes/raw event)`,
     );
 
-    const port = await freePort();
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
       DATABASE_URL: databaseUrl,
       ATTRIBUTION_DB_SCHEMA: schema,
       ATTRIBUTION_CONSUMER_GROUP: group,
-      ATTRIBUTION_PORT: String(port),
       SITE_DOMAINS: SITE.domains.join(','),
       UNWANTED_REFERRALS: SITE.unwantedReferrals.join(','),
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
     if (options.pool) env.DATABASE_POOL_SIZE = options.pool;
     const profileDir = resolve(REPO_ROOT, '.cache', 'attribution-bench');
     if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
     const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const spawnedAt = performance.now();
-    service = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'services/attribution/dist/main.js')], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const exited = new Promise<number | null>((done) => service?.once('exit', (code) => done(code)));
-    await until(async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 60_000, 'the service to be ready');
+    service = await startBenchService({ service: 'attribution', env, portVariable: 'ATTRIBUTION_PORT', nodeArgs });
     const readyAt = performance.now();
-    console.log(`service ready after ${seconds(readyAt - spawnedAt)} s (migrations, topics, consumer group join)`);
+    console.log(`service ready after ${seconds(service.readyMs)} s (migrations, topics, consumer group join)`);
 
     const progress = async () => {
       const result = await pool.query<{ applied: string | null; touches: string; facts: string; pending: string }>(
@@ -371,7 +295,7 @@ async function main(): Promise<void> {
       postgresCpuSeconds: Number(postgresCpuSeconds.toFixed(1)),
       postgresCpuMicrosecondsPerEvent: Math.round((postgresCpuSeconds * 1e6) / events),
       written,
-      loadAverageAfter: loadavg().map((load) => Number(load.toFixed(2))),
+      loadAverageAfter: loadAverage(),
       verification: undefined as Awaited<ReturnType<typeof verifyFirstTouches>> | undefined,
       samples: samples.map((sample) => ({
         t: Number(seconds(sample.atMs)),
@@ -393,7 +317,7 @@ async function main(): Promise<void> {
     if (deadLetters > 0) console.log(`WARNING: ${deadLetters} messages went to the dead-letter topic`);
     console.log(`load average after: ${summary.loadAverageAfter.join(' ')}`);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const batches = metric('touchstream_attribution_batch_seconds_count');
     const batchSeconds = metric('touchstream_attribution_batch_seconds_sum');
@@ -417,8 +341,7 @@ async function main(): Promise<void> {
     );
     Object.assign(summary, { batches, batchTransactionSeconds: Number(batchSeconds.toFixed(1)), phases });
 
-    service.kill('SIGTERM');
-    const code = await exited;
+    const code = await service.stop('SIGTERM');
     service = undefined;
     if (code !== 0) console.log(`service exited with code ${code}`);
     if (options.verify) {
@@ -430,7 +353,7 @@ async function main(): Promise<void> {
     }
     if (options.json) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
   } finally {
-    service?.kill('SIGKILL');
+    await service?.stop('SIGKILL');
     if (options.keep) {
       console.log(`kept: schema ${schema}, topic prefix ${prefix}, consumer group ${group}`);
       await runtime.shutdown().catch(() => undefined);

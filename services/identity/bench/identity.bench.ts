@@ -24,13 +24,22 @@
 // The machine is shared (2 cores; the broker, Postgres, this script and other engineers' builds
 // run on them): the load average is printed before and after; compare runs side by side.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
+import {
+  brokerCeiling,
+  cpuSecondsOf,
+  loadAverage,
+  optionValue,
+  rate,
+  seconds,
+  startBenchService,
+  topicWriter,
+  type BenchService,
+} from '@touchstream/bench';
 import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/contracts';
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
 import { projectEvents } from '@touchstream/identity-graph';
@@ -44,8 +53,6 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TARGET_PER_SECOND = 20_000;
 /** About 8.7 events per generated person (measured): enough people for the requested events. */
 const EVENTS_PER_PERSON = 8;
-/** Bytes per produce call: one call is one request, and the broker refuses requests over ~1 MB. */
-const CHUNK_BYTES = 800_000;
 
 interface Options {
   events: number;
@@ -58,7 +65,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  const value = (name: string) => optionValue(argv, name);
   const events = Number(value('events') ?? 1_000_000);
   if (!Number.isInteger(events) || events < 1) throw new Error('--events must be a positive integer');
   const semiSpaceMb = Number(value('semi-space') ?? 64);
@@ -75,9 +82,6 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en');
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
-
 /** Writes the archive's first `count` events to the raw topic, keyed as ingest keys them. */
 async function fillRawTopic(
   runtime: KafkaRuntime,
@@ -87,18 +91,8 @@ async function fillRawTopic(
 ): Promise<{ ms: number; bytes: number }> {
   const archive = generateArchive({ users: Math.ceil(count / EVENTS_PER_PERSON), days: 60, seed: 'identity-bench' });
   const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let chunk: OutgoingMessage[] = [];
-  let chunkBytes = 0;
+  const writer = topicWriter(runtime, topic);
   let written = 0;
-  let bytes = 0;
-  const flush = async () => {
-    const sending = runtime.producer.send(topic, chunk).finally(() => inFlight.delete(sending));
-    inFlight.add(sending);
-    chunk = [];
-    chunkBytes = 0;
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  };
   // Shuffled within a window: archives are not sorted, and the service must not care.
   for (const event of archive.events({ kind: 'shuffled', window: 2_000 })) {
     const raw = toRawEvent(event, { source: 'import', receivedAt: new Date(event.timestamp ?? Date.now()) });
@@ -107,86 +101,20 @@ async function fillRawTopic(
       sample.messages.push(message);
       sample.events.push(raw);
     }
-    const size = Buffer.byteLength(message.value);
-    if (chunkBytes + size > CHUNK_BYTES) await flush();
-    bytes += size;
-    chunkBytes += size;
-    chunk.push(message);
+    await writer.write(message);
     written += 1;
     if (written === count) break;
     if (written % 200_000 === 0) process.stdout.write(`  produced ${written.toLocaleString('en')}\n`);
   }
-  if (chunk.length > 0) await flush();
-  await Promise.all(inFlight);
+  const { bytes } = await writer.close();
   if (written < count) throw new Error(`the archive had only ${written} events`);
   return { ms: performance.now() - started, bytes };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
 }
 
 /** Events the ceilings are measured with (the first ones written). */
 const CEILING_SAMPLE = 100_000;
 /** About the size of one partition batch the service gets from the broker. */
 const CEILING_BATCH = 1_350;
-
-/** The broker's ceiling on this machine now: pre-serialised messages through the same batching producer. */
-async function brokerCeiling(runtime: KafkaRuntime, messages: readonly OutgoingMessage[]): Promise<number> {
-  const spec = { name: 'ceiling.v1', partitions: 6, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const };
-  await runtime.provision([spec]);
-  const topic = runtime.topic(spec);
-  try {
-    const started = performance.now();
-    const inFlight = new Set<Promise<void>>();
-    let chunk: OutgoingMessage[] = [];
-    let bytes = 0;
-    for (const message of messages) {
-      const size = Buffer.byteLength(message.value);
-      if (bytes + size > CHUNK_BYTES) {
-        const sending = runtime.producer.send(topic, chunk).finally(() => inFlight.delete(sending));
-        inFlight.add(sending);
-        chunk = [];
-        bytes = 0;
-        if (inFlight.size >= 4) await Promise.race(inFlight);
-      }
-      chunk.push(message);
-      bytes += size;
-    }
-    await Promise.all([...inFlight, runtime.producer.send(topic, chunk)]);
-    return messages.length / ((performance.now() - started) / 1000);
-  } finally {
-    await runtime.deleteTopics([topic]);
-  }
-}
 
 /**
  * Postgres's ceiling on this machine now: the service's own batched statements (writeGraph), one
@@ -233,26 +161,20 @@ interface Bench {
   pool: Pool;
 }
 
-const loads = () => loadavg().map((load) => Number(load.toFixed(2)));
-
 /** Starts the compiled service on the filled topic with a fresh schema and group, and waits for lag 0. */
 async function measure(bench: Bench, run: number, id: string): Promise<RunSummary> {
   const { options, prefix, brokers, databaseUrl, runtime, pool } = bench;
   const schema = `bench_identity_${id}_${run}`;
   const group = `identity-bench-${id}-${run}`;
-  const loadBefore = loads();
+  const loadBefore = loadAverage();
   await runtime.provision([], [group]);
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     DATABASE_URL: databaseUrl,
     IDENTITY_DB_SCHEMA: schema,
     IDENTITY_CONSUMER_GROUP: group,
-    IDENTITY_PORT: String(port),
     IDENTITY_TIMELINE_RETENTION_DAYS: '36500',
-    HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
   if (options.concurrency) env.IDENTITY_CONSUMER_CONCURRENCY = options.concurrency;
@@ -261,17 +183,11 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   if (options.semiSpaceMb > 0) nodeArgs.push(`--max-semi-space-size=${options.semiSpaceMb}`);
-  const spawnedAt = performance.now();
-  let service: ChildProcess | undefined = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'services/identity/dist/main.js')], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<number | null>((done) => service?.once('exit', (code) => done(code)));
+  let service: BenchService | undefined;
   try {
-    await until(async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 60_000, 'the service to be ready');
+    service = await startBenchService({ service: 'identity', env, portVariable: 'IDENTITY_PORT', nodeArgs });
     const readyAt = performance.now();
-    console.log(`\nrun ${run}: service ready after ${seconds(readyAt - spawnedAt)} s (migrations, topics, consumer group join)`);
+    console.log(`\nrun ${run}: service ready after ${seconds(service.readyMs)} s (migrations, topics, consumer group join)`);
 
     const applied = async () => {
       const rows = await pool.query<{ applied: string | null }>(
@@ -306,7 +222,7 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
               (SELECT count(*) FROM "${schema}".seen_ids)::text AS ids, (SELECT count(*) FROM "${schema}".traits)::text AS traits,
               (SELECT count(*) FROM "${schema}".outbox)::text AS outbox`,
     );
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const overall = options.events / (doneAtMs / 1000);
     const steady = options.events / ((doneAtMs - (firstAt ?? 0)) / 1000);
@@ -320,7 +236,7 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
       batches: metric('touchstream_identity_batch_seconds_count'),
       batchTransactionSeconds: Number(metric('touchstream_identity_batch_seconds_sum').toFixed(1)),
       written: counts.rows[0],
-      loadAverage: { before: loadBefore, after: loads() },
+      loadAverage: { before: loadBefore, after: loadAverage() },
       samples: samples.map((sample) => ({
         t: Number(seconds(sample.atMs)),
         applied: sample.applied,
@@ -338,13 +254,12 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
     console.log(
       `run ${run}: written ${JSON.stringify(summary.written)}; load average ${loadBefore.join(' ')} -> ${summary.loadAverage.after.join(' ')}`,
     );
-    service.kill('SIGTERM');
-    const code = await exited;
+    const code = await service.stop('SIGTERM');
     service = undefined;
     if (code !== 0) console.log(`run ${run}: service exited with code ${code}`);
     return summary;
   } finally {
-    service?.kill('SIGKILL');
+    await service?.stop('SIGKILL');
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await runtime.deleteTopics([`${prefix}.${group}.dead-letter.v1`]).catch(() => undefined);
   }
@@ -365,7 +280,7 @@ async function main(): Promise<void> {
     `identity benchmark: ${options.events.toLocaleString('en')} raw events, ${options.runs} run(s), node ${process.version}, ${cpus().length} cores, ` +
       `service: concurrency ${options.concurrency ?? 'default'}, semi-space ${options.semiSpaceMb || 'default'} MB`,
   );
-  console.log(`load average before: ${loads().join(' ')}`);
+  console.log(`load average before: ${loadAverage().join(' ')}`);
   try {
     await ensureDatabase(databaseUrl);
     await runtime.provision([TOPICS.rawEvents, TOPICS.identityLinks]);

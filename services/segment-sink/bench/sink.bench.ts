@@ -22,13 +22,23 @@
 // The machine is shared (2 cores; the broker, Postgres, the receiver in this process, the sink and
 // other engineers' builds run on them): the load average is printed before and after.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
+import {
+  cpuSecondsOf,
+  loadAverage,
+  optionValue,
+  percentile,
+  rate,
+  seconds,
+  startBenchService,
+  topicWriter,
+  until,
+  type BenchService,
+} from '@touchstream/bench';
 import {
   TOPICS,
   TOUCH_TYPE,
@@ -42,7 +52,7 @@ import {
   type UserSourcesData,
 } from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
-import { envelopeMessage, jsonDecoder, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { envelopeMessage, jsonDecoder, KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { DEFAULT_BATCH_LIMITS, packBatches, requestBody, trackCall } from '@touchstream/segment-delivery';
 import type { startSegmentReceiver as StartSegmentReceiver } from '@touchstream/testing';
@@ -51,8 +61,6 @@ import { Pool as HttpPool } from 'undici';
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TARGET_PER_SECOND = 20_000;
 const WRITE_KEY = 'bench-write-key';
-/** Bytes per produce call: the broker refuses requests over ~1 MB. */
-const CHUNK_BYTES = 800_000;
 
 interface Options {
   users: number;
@@ -62,7 +70,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const value = (name: string) => optionValue(argv, name);
   const users = Number(value('users') ?? 50_000);
   if (!Number.isInteger(users) || users < 1) throw new Error('--users must be a positive integer');
   const sinkEnv = Object.fromEntries(
@@ -73,9 +81,6 @@ function parseOptions(argv: readonly string[]): Options {
   );
   return { users, json: value('json'), sinkEnv, cpuProf: argv.includes('--cpu-prof') };
 }
-
-const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en');
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 function source(overrides: Partial<TouchSource>): TouchSource {
   return {
@@ -183,39 +188,15 @@ function envelope<T>(id: string, type: string, occurredAt: string, data: T) {
 /** Writes every person's touches and fact; returns how many Segment calls they make. */
 async function fillTopics(runtime: KafkaRuntime, users: number): Promise<{ ms: number; messages: number; bytes: number }> {
   const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  const chunks = new Map<string, { messages: OutgoingMessage[]; bytes: number }>();
-  let messages = 0;
-  let bytes = 0;
-  const flush = async (topic: string) => {
-    const chunk = chunks.get(topic);
-    if (!chunk || chunk.messages.length === 0) return;
-    chunks.set(topic, { messages: [], bytes: 0 });
-    const sending = runtime.producer.send(topic, chunk.messages).finally(() => inFlight.delete(sending));
-    inFlight.add(sending);
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  };
-  const add = async (topic: string, message: OutgoingMessage) => {
-    const size = Buffer.byteLength(message.value);
-    const chunk = chunks.get(topic) ?? { messages: [], bytes: 0 };
-    chunks.set(topic, chunk);
-    if (chunk.bytes + size > CHUNK_BYTES) await flush(topic);
-    const current = chunks.get(topic) as { messages: OutgoingMessage[]; bytes: number };
-    current.messages.push(message);
-    current.bytes += size;
-    messages += 1;
-    bytes += size;
-  };
-  const touchesTopic = runtime.topic(TOPICS.touches);
-  const factsTopic = runtime.topic(TOPICS.userSources);
+  const touches = topicWriter(runtime, runtime.topic(TOPICS.touches));
+  const facts = topicWriter(runtime, runtime.topic(TOPICS.userSources));
   for (let n = 0; n < users; n += 1) {
-    const touches = touchesOf(n);
-    for (const touch of touches)
-      await add(
-        touchesTopic,
+    const personTouches = touchesOf(n);
+    for (const touch of personTouches)
+      await touches.write(
         envelopeMessage(envelope(touchEventId(touch.touchId, 1), TOUCH_TYPE, touch.occurredAt, touch), touch.anonymousId),
       );
-    const [first, , last] = touches as [TouchData, TouchData, TouchData];
+    const [first, , last] = personTouches as [TouchData, TouchData, TouchData];
     const fact: UserSourcesData = {
       subjectType: 'user',
       subjectId: `user-${n}`,
@@ -226,50 +207,17 @@ async function fillTopics(runtime: KafkaRuntime, users: number): Promise<{ ms: n
       touchCount: 3,
       userIds: [`user-${n}`],
     };
-    await add(
-      factsTopic,
+    await facts.write(
       envelopeMessage(envelope(userSourcesEventId('user', fact.subjectId, 1), USER_SOURCES_TYPE, last.occurredAt, fact), fact.subjectId),
     );
     if ((n + 1) % 20_000 === 0) process.stdout.write(`  produced ${(n + 1).toLocaleString('en')} people\n`);
   }
-  await flush(touchesTopic);
-  await flush(factsTopic);
-  await Promise.all(inFlight);
-  return { ms: performance.now() - started, messages, bytes };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
+  const written = [await touches.close(), await facts.close()];
+  return {
+    ms: performance.now() - started,
+    messages: written.reduce((sum, topic) => sum + topic.count, 0),
+    bytes: written.reduce((sum, topic) => sum + topic.bytes, 0),
+  };
 }
 
 /**
@@ -333,13 +281,9 @@ async function consumeCeiling(runtime: KafkaRuntime, groupId: string, expected: 
     },
     partitionsConsumedConcurrently: 12,
   });
-  await until(() => (consumed >= expected ? true : undefined), 600_000, 'the ceiling consumer');
+  await until(() => (consumed >= expected ? true : undefined), 600_000, 'the ceiling consumer', 100);
   await consumer.stop();
   return consumed / Math.max(0.001, (lastAt - firstAt) / 1000);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -358,17 +302,13 @@ async function main(): Promise<void> {
   };
 
   console.log(`segment-sink benchmark: ${options.users.toLocaleString('en')} people -> ${expected.toLocaleString('en')} Segment calls`);
-  console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadAverage().join(' ')}`);
 
   await ensureDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   const runtime = new KafkaRuntime({ brokers: brokers.split(','), clientId: 'sink-bench', topicPrefix: prefix }, logger);
   const receiver = await startSegmentReceiver({ writeKey: WRITE_KEY, record: 'ids' });
-  let service: ChildProcess | undefined;
+  let service: BenchService | undefined;
   try {
     await runtime.provision([TOPICS.touches, TOPICS.userSources]);
     await runtime.connectProducer();
@@ -378,16 +318,12 @@ async function main(): Promise<void> {
         `${rate(filled.messages / (filled.ms / 1000))} msg/s (this broker's rate for this data, for scale)`,
     );
 
-    const port = await freePort();
-    const env = {
-      ...process.env,
+    const env: NodeJS.ProcessEnv = {
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
       DATABASE_URL: databaseUrl,
       SINK_DB_SCHEMA: schema,
       SINK_CONSUMER_GROUP: group,
-      SINK_PORT: String(port),
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SEGMENT_WRITE_KEY: WRITE_KEY,
       SEGMENT_API_HOST: receiver.url,
@@ -395,12 +331,7 @@ async function main(): Promise<void> {
     };
     const started = performance.now();
     const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(REPO_ROOT, '.cache/sink-bench')}`] : [];
-    service = spawn(process.execPath, [...profile, resolve(REPO_ROOT, 'services/segment-sink/dist/main.js')], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await until(async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 60_000, 'the sink to be ready');
+    service = await startBenchService({ service: 'segment-sink', env, portVariable: 'SINK_PORT', nodeArgs: profile });
     const readyMs = performance.now() - started;
     const seen = new Set<string>();
     let counted = 0;
@@ -423,6 +354,7 @@ async function main(): Promise<void> {
       },
       600_000,
       'every event at the receiver',
+      100,
     );
     clearInterval(progress);
     const doneMs = performance.now() - started;
@@ -454,7 +386,7 @@ async function main(): Promise<void> {
       },
       batchEvents: { mean: Math.round(events / accepted.length), p50: percentile(perBatch, 50), max: perBatch.at(-1) ?? 0 },
       sinkCpuSeconds: cpu,
-      loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
+      loadAverage: loadAverage(),
     };
     console.log(
       `2. sink ready after ${seconds(readyMs)} s (consumer group joined); all ${expected.toLocaleString('en')} events delivered ${seconds(doneMs)} s after start`,
@@ -472,12 +404,11 @@ async function main(): Promise<void> {
       `   sink CPU ${cpu.toFixed(1)} s (${(cpu / (doneMs / 1000)).toFixed(2)} cores); load average after ${summary.loadAverage.join(' ')}`,
     );
 
-    service.kill('SIGTERM');
-    await new Promise((done) => service?.once('exit', done));
+    await service.stop('SIGTERM');
     service = undefined;
 
     const ceiling = await consumeCeiling(runtime, `${group}-ceiling`, expected);
-    const receiving = await receiverCeiling(receiver.url, Number((env as Record<string, string | undefined>).SINK_MAX_IN_FLIGHT ?? 8), 120);
+    const receiving = await receiverCeiling(receiver.url, Number(env.SINK_MAX_IN_FLIGHT ?? process.env.SINK_MAX_IN_FLIGHT ?? 8), 120);
     const bound = Math.min(ceiling, receiving);
     console.log(
       `3. ceilings in this run: libs/kafka's consumer (same topics, same contract decoding, a handler that does nothing) ${rate(ceiling)} msg/s; ` +
@@ -493,7 +424,7 @@ async function main(): Promise<void> {
       writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
     }
   } finally {
-    service?.kill('SIGKILL');
+    await service?.stop('SIGKILL');
     await runtime
       .deleteTopics([runtime.topic(TOPICS.touches), runtime.topic(TOPICS.userSources), `${prefix}.${group}.dead-letter.v1`])
       .catch((error: unknown) => console.log(`could not delete the bench topics: ${(error as Error).message}`));

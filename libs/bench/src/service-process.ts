@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '@touchstream/local-infra';
+import { until } from './until';
+
+/** A port the OS says is free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface BenchServiceOptions {
+  /** services/<service>/dist/main.js is run. */
+  service: string;
+  /** Added to this process's environment; the port variable and HOST are set here. */
+  env: NodeJS.ProcessEnv;
+  /** The variable the service reads its HTTP port from (IDENTITY_PORT, ...). */
+  portVariable: string;
+  /** Node flags before the entry point (--cpu-prof, --max-semi-space-size=...). */
+  nodeArgs?: readonly string[];
+  readyTimeoutMs?: number;
+}
+
+export interface BenchService {
+  readonly pid: number;
+  readonly url: string;
+  /** From spawn to the first 200 on /ready (migrations, topics, consumer group join). */
+  readonly readyMs: number;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Sends a signal (SIGTERM by default) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs a service's compiled entry point as its own process, the way production does, with its
+ * output on this terminal (benchmarks show the services' warnings as they happen), and waits
+ * until it answers /ready. Tests use libs/testing's startServiceProcess, which captures output.
+ */
+export async function startBenchService(options: BenchServiceOptions): Promise<BenchService> {
+  const entry = resolve(REPO_ROOT, 'services', options.service, 'dist', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env, [options.portVariable]: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      done(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const exitedEarly = exited.then((code) => {
+    throw new Error(`${options.service} exited with code ${code} before it was ready`);
+  });
+  exitedEarly.catch(() => undefined);
+  const ready = until(
+    async () => ((await fetch(`${url}/ready`)).ok ? true : undefined),
+    options.readyTimeoutMs ?? 60_000,
+    `${options.service} to be ready`,
+  );
+  await Promise.race([ready, exitedEarly]).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  if (child.pid === undefined) throw new Error(`${options.service} has no pid`);
+  return {
+    pid: child.pid,
+    url,
+    readyMs: performance.now() - started,
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      if (exitCode === undefined) child.kill(signal);
+      return exited;
+    },
+  };
+}
