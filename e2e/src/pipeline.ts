@@ -7,14 +7,9 @@ import {
   type SegmentReceiver,
   type ServiceProcess,
 } from '@touchstream/testing';
+import { SERVICES, type ServiceName } from './pipeline-services';
 
-export const SERVICES = {
-  ingest: 'INGEST_PORT',
-  identity: 'IDENTITY_PORT',
-  attribution: 'ATTRIBUTION_PORT',
-  'segment-sink': 'SINK_PORT',
-} as const;
-export type ServiceName = keyof typeof SERVICES;
+export { SERVICES, type ServiceName };
 
 /**
  * The whole pipeline as `npm start` runs it: the four compiled services as processes on the real
