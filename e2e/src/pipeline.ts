@@ -31,6 +31,14 @@ export class Pipeline {
     this.namespace = testNamespace(label);
   }
 
+  /**
+   * Consumer groups are not prefixed like topics: each pipeline names its own, so spec files that
+   * run at the same time never join one another's groups.
+   */
+  consumerGroup(service: Exclude<ServiceName, 'ingest'>): string {
+    return `${this.namespace.id}-${service}`;
+  }
+
   env(service: ServiceName): Record<string, string> {
     const { kafkaBrokers, databaseUrl } = testInfrastructure();
     const schema = (name: string) => `${this.namespace.schema}_${name}`.slice(0, 63);
@@ -43,6 +51,9 @@ export class Pipeline {
       IDENTITY_DB_SCHEMA: schema('identity'),
       ATTRIBUTION_DB_SCHEMA: schema('attribution'),
       SINK_DB_SCHEMA: schema('sink'),
+      IDENTITY_CONSUMER_GROUP: this.consumerGroup('identity'),
+      ATTRIBUTION_CONSUMER_GROUP: this.consumerGroup('attribution'),
+      SINK_CONSUMER_GROUP: this.consumerGroup('segment-sink'),
       DEBUG_TOKEN: this.debugToken,
       INGEST_WRITE_KEYS: this.writeKey,
       SEGMENT_WRITE_KEY: this.segmentWriteKey,

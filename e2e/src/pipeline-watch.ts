@@ -1,0 +1,94 @@
+import { TOPICS, type RawEvent } from '@touchstream/contracts';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { gaugeValue, settleVerdict, type PipelineSnapshot, type SettleVerdict } from '@touchstream/local-infra';
+import { testKafkaSettings, testLogger, waitFor } from '@touchstream/testing';
+import type { Pipeline, ServiceName } from './pipeline';
+
+type Consumer = Exclude<ServiceName, 'ingest'>;
+
+/** In pipeline order: what each consuming service reads, and whether it publishes through an outbox. */
+const CONSUMERS: ReadonlyArray<{ service: Consumer; topics: string[]; outbox: boolean }> = [
+  { service: 'identity', topics: [TOPICS.rawEvents.name], outbox: true },
+  { service: 'attribution', topics: [TOPICS.rawEvents.name, TOPICS.identityLinks.name], outbox: true },
+  { service: 'segment-sink', topics: [TOPICS.userSources.name, TOPICS.touches.name], outbox: false },
+];
+
+/**
+ * Looks at a running Pipeline from the outside, as an operator would: consumer-group positions
+ * on the broker, the services' /metrics, and the raw topic itself.
+ */
+export class PipelineWatch {
+  private readonly runtime: KafkaRuntime;
+
+  constructor(private readonly pipeline: Pipeline) {
+    this.runtime = new KafkaRuntime(testKafkaSettings(pipeline.namespace.topicPrefix, 'e2e-watch'), testLogger('e2e-watch'));
+  }
+
+  private topics(service: Consumer): string[] {
+    const consumer = CONSUMERS.find((candidate) => candidate.service === service);
+    return (consumer?.topics ?? []).map((topic) => this.runtime.topic(topic));
+  }
+
+  /** Messages a service's group has committed over all its partitions: grows as it makes progress. */
+  async committed(service: Consumer): Promise<number> {
+    const partitions = await this.runtime.lag(this.pipeline.consumerGroup(service), this.topics(service));
+    return partitions.reduce((sum, partition) => sum + partition.committed, 0);
+  }
+
+  async snapshot(): Promise<PipelineSnapshot> {
+    const snapshot: PipelineSnapshot = { groups: [], outboxes: [] };
+    for (const { service, outbox } of CONSUMERS) {
+      const groupId = this.pipeline.consumerGroup(service);
+      const partitions = await this.runtime.lag(groupId, this.topics(service));
+      snapshot.groups.push({
+        service,
+        groupId,
+        lag: partitions.reduce((sum, partition) => sum + partition.lag, 0),
+        endOffsets: partitions.reduce((sum, partition) => sum + partition.end, 0),
+      });
+      if (!outbox) continue;
+      const metrics = await (await fetch(`${this.pipeline.url(service)}/metrics`)).text();
+      const pending = gaugeValue(metrics, 'touchstream_outbox_pending');
+      if (pending === undefined) throw new Error(`${service} does not expose touchstream_outbox_pending`);
+      snapshot.outboxes.push({ service, pending });
+    }
+    return snapshot;
+  }
+
+  /** Until every group is at the end of its topics and every outbox is drained, twice in a row. */
+  async settled(timeoutMs = 120_000): Promise<void> {
+    let previous: PipelineSnapshot | undefined;
+    let verdict: SettleVerdict = { settled: false, waitingFor: ['a first look'] };
+    try {
+      await waitFor(
+        async () => {
+          const current = await this.snapshot();
+          verdict = settleVerdict(previous, current);
+          previous = current;
+          return verdict.settled;
+        },
+        { timeoutMs, intervalMs: 500, description: 'the pipeline to settle' },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; still waiting for ${verdict.waitingFor.join(', ')}`);
+    }
+  }
+
+  /** Every message on the raw topic, read to its end offsets. */
+  async rawEvents(): Promise<RawEvent[]> {
+    const topic = this.runtime.topic(TOPICS.rawEvents);
+    const total = (await this.runtime.lag(`${this.pipeline.namespace.id}-nobody`, [topic])).reduce((sum, p) => sum + p.end, 0);
+    const reader = this.runtime.reader(topic);
+    await reader.start();
+    try {
+      await waitFor(() => reader.received().length >= total, { timeoutMs: 60_000, description: `${total} raw events read back` });
+      return reader.json<RawEvent>();
+    } finally {
+      await reader.stop();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.shutdown();
+  }
+}
