@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import localInfra from '@touchstream/local-infra';
+import { writeRunInfo } from './run-info.mjs';
 
 const { REPO_ROOT, provideKafka, providePostgres, stopAll } = localInfra;
 const log = (line) => process.stdout.write(`[touchstream] ${line}\n`);
@@ -54,6 +55,12 @@ async function main() {
   await Promise.all([...children].map(([name, { port }]) => waitReady(name, port)));
 
   const ingest = children.get('ingest')?.port ?? '3000';
+  writeRunInfo({
+    urls: Object.fromEntries([...children].map(([name, { port }]) => [name, `http://127.0.0.1:${port}`])),
+    debugToken: env.DEBUG_TOKEN,
+    writeKey: env.INGEST_WRITE_KEYS.split(',')[0],
+    dryRunFile: env.SINK_DRY_RUN_FILE ?? resolve(REPO_ROOT, '.cache', 'segment-dry-run.ndjson'),
+  });
   log('ready:');
   for (const [name, { port }] of children) log(`  ${name.padEnd(13)} http://127.0.0.1:${port}`);
   if (generated.DEBUG_TOKEN) log(`DEBUG_TOKEN (generated for this run): ${generated.DEBUG_TOKEN}`);

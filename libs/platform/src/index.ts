@@ -11,4 +11,6 @@ export * from './readiness';
 export * from './settings';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';
+export * from './replay/fenced-rebuild';
 export * from './replay/replay';
+export * from './replay/replay-target';

@@ -4,3 +4,4 @@ export * from './service-process';
 export * from './service-boot';
 export * from './migrations';
 export * from './segment-receiver';
+export * from './replay';

@@ -7,6 +7,9 @@ import {
   MetricsRegistry,
   OutboxModule,
   PlatformModule,
+  REPLAY_TARGETS,
+  ReplayController,
+  ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
 } from '@touchstream/platform';
@@ -25,7 +28,8 @@ export const MAX_PARAM_LENGTH = 4_096;
 
 /**
  * services/identity: consumes segment.events.raw.v1 into the anonymousId <-> userId graph in its
- * own schema, publishes identity.links.v1 through the outbox, and serves the debug views.
+ * own schema, publishes identity.links.v1 through the outbox, and serves the debug views and
+ * the replay endpoints (POST /admin/replay, GET /admin/replay/status).
  */
 @Module({})
 export class IdentityAppModule {
@@ -47,11 +51,13 @@ export class IdentityAppModule {
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.IDENTITY_DB_SCHEMA), migrations: identityMigrations }),
         OutboxModule.forRoot({ schema: config.IDENTITY_DB_SCHEMA }),
       ],
-      controllers: [IdentityDebugController],
+      controllers: [IdentityDebugController, ReplayController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         { provide: IDENTITY_METRICS, inject: [MetricsRegistry], useFactory: identityMetrics },
         IdentityProjector,
+        { provide: REPLAY_TARGETS, inject: [IdentityProjector], useFactory: (projector: IdentityProjector) => [projector.rebuild] },
+        ReplayService,
         IdentityQueries,
         TimelinePurge,
       ],

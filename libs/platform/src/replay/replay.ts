@@ -1,40 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Injectable, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { KafkaRuntime, type PartitionLag } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { DebugTokenGuard } from '../debug-token.guard';
-
-/**
- * What a service exposes so its projection can be rebuilt from Kafka: the consumer group and
- * topics to rewind, and how to stop its consumers, clear its projection and start again.
- */
-export interface ReplayTarget {
-  groupId: string;
-  topics: () => string[];
-  /** Stops the group's consumers in this process (Kafka only rewinds a group with no members). */
-  pause: () => Promise<void>;
-  /** Deletes the projection and its consumed positions in one transaction. */
-  clear: () => Promise<void>;
-  resume: () => Promise<void>;
-}
-
-export const REPLAY_TARGETS = Symbol('REPLAY_TARGETS');
+import { REPLAY_TARGETS, type ReplayTarget } from './replay-target';
 
 const replayRequestSchema = z.object({
   from: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),
 });
 
 export interface ReplayStatus {
+  /** replaying: a replay is starting, or a rebuild has not caught up with its fence yet. */
   state: 'idle' | 'replaying' | 'failed';
+  id: string | null;
   from: string | null;
   startedAt: string | null;
   error: string | null;
-  groups: Array<{ groupId: string; lag: number; partitions: PartitionLag[] }>;
+  groups: Array<{ groupId: string; lag: number; rebuilding: boolean; partitions: PartitionLag[] }>;
 }
 
+/** How often a rewind is tried while the group's last member is still leaving. */
+const REWIND_ATTEMPTS = 10;
+
+/**
+ * Replays a service's consumer groups (docs/decisions/0009-replay.md): for each target, stop its
+ * consumers, rewind its group (to the earliest offsets or to a time), let the target rebuild or
+ * re-apply, and start the consumers again. One replay at a time per process; a rebuild that has
+ * not caught up counts as running.
+ */
 @Injectable()
 export class ReplayService {
-  private state: ReplayStatus['state'] = 'idle';
+  private starting = false;
+  private failed = false;
+  private id: string | null = null;
   private from: string | null = null;
   private startedAt: string | null = null;
   private error: string | null = null;
@@ -45,32 +44,70 @@ export class ReplayService {
     @Inject(Logger) private readonly logger: Logger,
   ) {}
 
-  /**
-   * Rebuilds every target: pause its consumers, rewind its group, clear its projection, resume.
-   * The projection is cleared after the rewind so a failure in between leaves a projection that
-   * the (not yet rewound) consumers can still serve.
-   */
   async replay(from: 'earliest' | Date): Promise<void> {
-    if (this.state === 'replaying') throw new HttpException({ error: 'a replay is already running' }, HttpStatus.CONFLICT);
-    this.state = 'replaying';
+    if (this.starting) throw conflict('a replay is already starting');
+    this.starting = true;
+    try {
+      for (const target of this.targets) {
+        if (await target.rebuilding()) throw conflict(`a replay of ${target.groupId} is still rebuilding; wait for it to catch up`);
+      }
+    } catch (error) {
+      this.starting = false;
+      throw error;
+    }
+    this.id = randomUUID();
     this.from = from === 'earliest' ? 'earliest' : from.toISOString();
     this.startedAt = new Date().toISOString();
     this.error = null;
+    this.failed = false;
     try {
-      for (const target of this.targets) {
-        this.logger.info('replay: pausing consumers', { groupId: target.groupId, from: this.from });
-        await target.pause();
-        await this.kafka.resetGroup(target.groupId, target.topics(), from);
-        await target.clear();
-        await target.resume();
-        this.logger.info('replay: consumers resumed from the rewound position', { groupId: target.groupId });
-      }
-      this.state = 'idle';
+      for (const target of this.targets) await this.replayTarget(target, from, this.id);
     } catch (error) {
-      this.state = 'failed';
+      this.failed = true;
       this.error = error instanceof Error ? error.message : String(error);
-      this.logger.error('replay failed', { errorMessage: this.error });
+      this.logger.error('replay failed', { replayId: this.id, errorMessage: this.error });
       throw error;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /**
+   * The consumers are started again whatever happens: a failure before the rewind changes
+   * nothing, and one after it leaves the stored positions ahead of the rewound group, so the
+   * consumers skip what they re-read.
+   */
+  private async replayTarget(target: ReplayTarget, from: 'earliest' | Date, id: string): Promise<void> {
+    const topics = target.topics();
+    this.logger.info('replay: pausing consumers', { replayId: id, groupId: target.groupId, from: this.from });
+    await target.pause();
+    try {
+      await this.rewindGroup(target.groupId, topics, from);
+      const partitions = (await this.kafka.lag(target.groupId, topics)).map(({ topic, partition, committed, end }) => ({
+        topic,
+        partition,
+        from: committed,
+        end,
+      }));
+      await target.rewind({ id, from, partitions });
+    } finally {
+      await target.resume();
+    }
+    this.logger.info('replay: consumers resumed from the rewound position', { replayId: id, groupId: target.groupId });
+  }
+
+  private async rewindGroup(groupId: string, topics: string[], from: 'earliest' | Date): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.kafka.resetGroup(groupId, topics, from);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/no running instances/.test(message)) throw error;
+        if (attempt >= REWIND_ATTEMPTS) {
+          throw conflict(`consumer group ${groupId} has members in other processes: run one instance of the service for a replay`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     }
   }
 
@@ -78,18 +115,29 @@ export class ReplayService {
     const groups = [];
     for (const target of this.targets) {
       const partitions = await this.kafka.lag(target.groupId, target.topics());
-      groups.push({ groupId: target.groupId, lag: partitions.reduce((sum, partition) => sum + partition.lag, 0), partitions });
+      groups.push({
+        groupId: target.groupId,
+        lag: partitions.reduce((sum, partition) => sum + partition.lag, 0),
+        rebuilding: await target.rebuilding(),
+        partitions,
+      });
     }
-    return { state: this.state, from: this.from, startedAt: this.startedAt, error: this.error, groups };
+    const state = this.starting || groups.some((group) => group.rebuilding) ? 'replaying' : this.failed ? 'failed' : 'idle';
+    return { state, id: this.id, from: this.from, startedAt: this.startedAt, error: this.error, groups };
   }
+}
+
+function conflict(message: string): HttpException {
+  return new HttpException({ error: message }, HttpStatus.CONFLICT);
 }
 
 /** Replay over HTTP, for `npm run replay` (debug token required). */
 @Controller('admin/replay')
 @UseGuards(DebugTokenGuard)
 export class ReplayController {
-  constructor(private readonly replays: ReplayService) {}
+  constructor(@Inject(ReplayService) private readonly replays: ReplayService) {}
 
+  /** Answers once the consumers run again from the rewound position (202: they are still catching up). */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async start(@Body() body: unknown): Promise<ReplayStatus> {

@@ -1,5 +1,11 @@
-import { PlatformTables1764370000000 } from '@touchstream/database';
+import { PlatformTables1764370000000, ReplayFenceTable1766000000000 } from '@touchstream/database';
 import { IdentityGraphTables1764400000000 } from './identity-graph-tables';
+import { IdentityReplayBaseline1766100000000 } from './replay-baseline';
 
 /** Applied in order at boot; never edit one that has shipped, add a new one. */
-export const identityMigrations = [PlatformTables1764370000000, IdentityGraphTables1764400000000];
+export const identityMigrations = [
+  PlatformTables1764370000000,
+  IdentityGraphTables1764400000000,
+  ReplayFenceTable1766000000000,
+  IdentityReplayBaseline1766100000000,
+];

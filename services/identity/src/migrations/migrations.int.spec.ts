@@ -10,6 +10,8 @@ describe('identity migrations on the real Postgres', () => {
       'consumer_positions',
       'links',
       'outbox',
+      'replay_baseline_links',
+      'replay_fences',
       'seen_ids',
       'timeline',
       'traits',

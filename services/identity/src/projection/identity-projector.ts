@@ -1,12 +1,14 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rawEventSchema, TOPICS, type RawEvent } from '@touchstream/contracts';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow } from '@touchstream/database';
 import { linkEvent, projectEvents } from '@touchstream/identity-graph';
-import { envelopeMessage, jsonDecoder, KafkaRuntime, type ConsumedMessage } from '@touchstream/kafka';
-import { OutboxRelay } from '@touchstream/platform';
+import { envelopeMessage, jsonDecoder, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
+import { Logger } from '@touchstream/logging';
+import { FencedRebuild, OutboxRelay } from '@touchstream/platform';
 import type { IdentityConfig } from '../config';
 import { IDENTITY_CONFIG } from '../identity-config.token';
+import { IdentityRebuiltProjection } from '../replay/identity-rebuild';
 import { writeGraph, type GraphWriteResult } from './graph-writer';
 import { IDENTITY_METRICS, type IdentityMetrics } from './identity-metrics';
 import { classifyDatabaseError } from './poison';
@@ -23,11 +25,16 @@ export interface BatchOutcome {
  * Consumes segment.events.raw.v1 and applies each batch to the identity graph in ONE transaction:
  * the graph merge, the link events (outbox) and the consumed positions commit together, so a
  * redelivered batch (lost Kafka commit, crash, rebalance) changes nothing, and a replay under
- * a new group re-applies merges that are idempotent by content (no new link events).
+ * a new group re-applies merges that are idempotent by content (no new link events). Under a
+ * replay from earliest (`rebuild`), batches rebuild the graph and hold their link events back.
  */
 @Injectable()
-export class IdentityProjector implements OnApplicationBootstrap {
+export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly linksTopic: string;
+  private readonly rawTopic: string;
+  private consumer: BatchConsumer<RawEvent> | null = null;
+  /** The replay target of the identity consumer group. */
+  readonly rebuild: FencedRebuild;
   /** Injected time: link events' recordedAt and the timeline retention cutoff. */
   now: () => Date = () => new Date();
 
@@ -37,14 +44,33 @@ export class IdentityProjector implements OnApplicationBootstrap {
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
     @Inject(IDENTITY_METRICS) private readonly metrics: IdentityMetrics,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    @Inject(Logger) logger: Logger,
   ) {
     this.linksTopic = kafka.topic(TOPICS.identityLinks);
+    this.rawTopic = kafka.topic(TOPICS.rawEvents);
+    this.rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
+      schema: config.IDENTITY_DB_SCHEMA,
+      groupId: config.IDENTITY_CONSUMER_GROUP,
+      topics: () => [this.rawTopic],
+      consumer: { start: () => this.startConsuming(), stop: () => this.stopConsuming() },
+      projection: new IdentityRebuiltProjection(config.IDENTITY_DB_SCHEMA, this.linksTopic),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.kafka.startConsumer<RawEvent>({
+    await this.startConsuming();
+    await this.rebuild.open();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.rebuild.close();
+  }
+
+  private async startConsuming(): Promise<void> {
+    if (this.consumer) return;
+    this.consumer = await this.kafka.startConsumer<RawEvent>({
       groupId: this.config.IDENTITY_CONSUMER_GROUP,
-      topics: [this.kafka.topic(TOPICS.rawEvents)],
+      topics: [this.rawTopic],
       decode: jsonDecoder(rawEventSchema),
       handle: (messages) => this.handle(messages).then(() => undefined),
       partitionsConsumedConcurrently: this.config.IDENTITY_CONSUMER_CONCURRENCY,
@@ -55,10 +81,17 @@ export class IdentityProjector implements OnApplicationBootstrap {
     });
   }
 
+  private async stopConsuming(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer) await this.kafka.stopConsumer(consumer as BatchConsumer<unknown>);
+  }
+
   async handle(messages: readonly ConsumedMessage<RawEvent>[]): Promise<BatchOutcome> {
     const stopTimer = this.metrics.batchSeconds.startTimer();
     const outcome: BatchOutcome = { applied: 0, skipped: 0, linksPublished: 0 };
     let written: GraphWriteResult | undefined;
+    let held = false;
     try {
       const fresh = await applyOncePerOffset(
         this.dataSource.manager,
@@ -66,9 +99,12 @@ export class IdentityProjector implements OnApplicationBootstrap {
         this.config.IDENTITY_CONSUMER_GROUP,
         messages,
         async (batch, transaction) => {
+          held = await this.rebuild.holdsFacts(transaction);
           const now = this.now();
           const cutoff = new Date(now.getTime() - this.config.IDENTITY_TIMELINE_RETENTION_DAYS * DAY_MS);
           written = await writeGraph(transaction, this.config.IDENTITY_DB_SCHEMA, projectEvents(batch.map((m) => m.value)), cutoff);
+          // A rebuild's revisions are provisional: the settle publishes what differs from before.
+          if (held) return;
           const rows: OutboxRow[] = written.changedLinks.map(({ link, revision }) => {
             const event = linkEvent(link, revision, now);
             return {
@@ -94,6 +130,7 @@ export class IdentityProjector implements OnApplicationBootstrap {
     this.metrics.events.inc(outcome.applied);
     this.metrics.skipped.inc(outcome.skipped);
     if (outcome.linksPublished > 0) this.relay.notify();
+    if (held) this.rebuild.batchHeld();
     return outcome;
   }
 }

@@ -211,6 +211,23 @@ export class IdentityTestbed {
     };
   }
 
+  /** Every row of the projection's tables, as JSON text (timestamps to the microsecond), sorted: for exact comparisons. */
+  async tables(): Promise<Record<string, string[]>> {
+    const tables: Record<string, string[]> = {};
+    for (const table of ['links', 'seen_ids', 'traits', 'timeline']) {
+      const result = await this.pool.query<{ row: string }>(
+        `SELECT to_jsonb(t)::text AS row FROM "${this.namespace.schema}".${table} AS t ORDER BY 1`,
+      );
+      tables[table] = result.rows.map(({ row }) => row);
+    }
+    return tables;
+  }
+
+  /** Runs SQL on the testbed's schema ($schema in the text). */
+  async sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(text.replaceAll('$schema', `"${this.namespace.schema}"`), params)).rows as T[];
+  }
+
   /** Link revisions as stored (not part of the order-independent snapshot). */
   async revisions(): Promise<Map<string, number>> {
     const result = await this.pool.query(`SELECT anonymous_id, user_id, revision FROM "${this.namespace.schema}".links`);
