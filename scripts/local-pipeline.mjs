@@ -1,0 +1,117 @@
+// The whole pipeline on one machine, as `npm start` and `npm run demo` run it: finds or starts
+// Kafka (scripts/kafka) and Postgres (local server, else embedded), then the four compiled
+// services (each migrates its own schema at boot). stop() may be called at any time, also while
+// start() is still on its way, and stops only what this process started, services first.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import localInfra from '@touchstream/local-infra';
+
+const { REPO_ROOT, provideKafka, providePostgres, stopAll } = localInfra;
+
+export const SERVICES = [
+  { name: 'ingest', portVariable: 'INGEST_PORT', port: 3000 },
+  { name: 'identity', portVariable: 'IDENTITY_PORT', port: 3001 },
+  { name: 'attribution', portVariable: 'ATTRIBUTION_PORT', port: 3002 },
+  { name: 'segment-sink', portVariable: 'SINK_PORT', port: 3003 },
+];
+
+export const DEFAULT_DRY_RUN_FILE = resolve(REPO_ROOT, '.cache', 'segment-dry-run.ndjson');
+
+export class LocalPipeline {
+  /**
+   * @param {object} options
+   * @param {(line: string) => void} options.log
+   * @param {Record<string, string>} [options.env] set for the services over the environment
+   * @param {'inherit' | number} [options.output] where the services' stdout and stderr go (a file descriptor, or this terminal)
+   * @param {(service: string, reason: string) => void} [options.onUnexpectedExit] a service exited while not stopping
+   */
+  constructor({ log, env = {}, output = 'inherit', onUnexpectedExit = () => undefined }) {
+    this.log = log;
+    this.extraEnv = env;
+    this.output = output;
+    this.onUnexpectedExit = onUnexpectedExit;
+    /** Kafka and Postgres when this process started them. */
+    this.started = [];
+    /** name -> { child, port } */
+    this.children = new Map();
+    this.stopping = false;
+    /** Secrets made up for this run because the environment had none (DEBUG_TOKEN, INGEST_WRITE_KEYS). */
+    this.generated = {};
+    this.env = {};
+  }
+
+  async start() {
+    const kafka = await provideKafka(this.log);
+    if (kafka.started) this.started.push(kafka.started);
+    const postgres = await providePostgres('touchstream', this.log);
+    if (postgres.started) this.started.push(postgres.started);
+    // stop() came while Kafka or Postgres were starting: it could not stop them then.
+    if (this.stopping) return stopAll(this.started, this.log);
+
+    if (!process.env.DEBUG_TOKEN) this.generated.DEBUG_TOKEN = randomBytes(24).toString('hex');
+    if (!process.env.INGEST_WRITE_KEYS) this.generated.INGEST_WRITE_KEYS = `dev-${randomBytes(12).toString('hex')}`;
+    this.env = { ...process.env, KAFKA_BROKERS: kafka.value, DATABASE_URL: postgres.value, ...this.generated, ...this.extraEnv };
+
+    for (const service of SERVICES) {
+      const entry = resolve(REPO_ROOT, 'services', service.name, 'dist', 'main.js');
+      if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build"`);
+      const port = process.env[service.portVariable] ?? String(service.port);
+      const child = spawn(process.execPath, [entry], {
+        env: { ...this.env, [service.portVariable]: port },
+        stdio: ['ignore', this.output, this.output],
+      });
+      this.children.set(service.name, { child, port });
+      child.once('exit', (code, signal) => {
+        this.children.delete(service.name);
+        if (!this.stopping) this.onUnexpectedExit(service.name, String(signal ?? code));
+      });
+    }
+    await Promise.all([...this.children].map(([name, { port }]) => this.waitReady(name, port)));
+  }
+
+  /** name -> base URL of every running service. */
+  urls() {
+    return Object.fromEntries([...this.children].map(([name, { port }]) => [name, `http://127.0.0.1:${port}`]));
+  }
+
+  get writeKey() {
+    return this.env.INGEST_WRITE_KEYS?.split(',')[0];
+  }
+
+  get dryRunFile() {
+    return this.env.SINK_DRY_RUN_FILE ? resolve(this.env.SINK_DRY_RUN_FILE) : DEFAULT_DRY_RUN_FILE;
+  }
+
+  async waitReady(name, port) {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (this.stopping) return;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/ready`);
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready on port ${port} within 120 s`);
+      await new Promise((done) => setTimeout(done, 250));
+    }
+  }
+
+  async stop() {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.children.size > 0) this.log('stopping services');
+    await Promise.all(
+      [...this.children.values()].map(
+        ({ child }) =>
+          new Promise((done) => {
+            child.once('exit', done);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await stopAll(this.started, this.log);
+  }
+}
