@@ -5,6 +5,8 @@
  */
 
 export interface ReportTouch {
+  /** The page view's Segment messageId. */
+  messageId?: string;
   occurredAt: string;
   source: { channel: string | null; source: string | null; medium: string | null; campaign: string | null };
 }
@@ -131,4 +133,30 @@ export function mixRows(mix: readonly ChannelShare[]): string[][] {
     `${(entry.share * 100).toFixed(1)}%`,
     '█'.repeat(largest === 0 ? 0 : Math.max(1, Math.round((entry.share / largest) * BAR_WIDTH))),
   ]);
+}
+
+/** The page views the generator planted as a subject's first and last touch (its ground truth). */
+export interface PlantedTouches {
+  firstMessageId: string;
+  lastMessageId: string;
+}
+
+/**
+ * How many subjects got exactly the first and last touch the generator planted, and which did
+ * not: the demo says how far the pipeline agrees with the ground truth.
+ */
+export function truthAgreement(
+  subjects: readonly ReportSubject[],
+  planted: ReadonlyMap<string, PlantedTouches>,
+): { agreeing: number; total: number; disagreeing: string[] } {
+  const disagreeing: string[] = [];
+  let total = 0;
+  for (const subject of subjects) {
+    const truth = planted.get(subject.id);
+    if (!truth) continue;
+    total += 1;
+    if (subject.firstTouch?.messageId !== truth.firstMessageId || subject.lastTouch?.messageId !== truth.lastMessageId)
+      disagreeing.push(subject.id);
+  }
+  return { agreeing: total - disagreeing.length, total, disagreeing };
 }

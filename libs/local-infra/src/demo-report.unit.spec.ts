@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   channelMix,
   mixRows,
+  truthAgreement,
   MIX_COLUMNS,
   pickSubjects,
   renderTable,
@@ -109,5 +110,24 @@ describe('channelMix', () => {
       ['Direct', '1', '20.0%', '█'.repeat(12)],
     ]);
     expect(MIX_COLUMNS.map((column) => column.align ?? 'left')).toEqual(['left', 'right', 'right', 'left']);
+  });
+});
+
+describe('truthAgreement', () => {
+  const at = (messageId: string): ReportTouch => ({ ...search, messageId });
+  const subjects: ReportSubject[] = [
+    { id: 'u1', firstTouch: at('m1'), lastTouch: at('m2') },
+    { id: 'u2', firstTouch: at('m3'), lastTouch: at('m9') },
+    { id: 'u3', firstTouch: null, lastTouch: null },
+    { id: 'not-planted', firstTouch: at('m7'), lastTouch: at('m7') },
+  ];
+  const planted = new Map([
+    ['u1', { firstMessageId: 'm1', lastMessageId: 'm2' }],
+    ['u2', { firstMessageId: 'm3', lastMessageId: 'm4' }],
+    ['u3', { firstMessageId: 'm5', lastMessageId: 'm6' }],
+  ]);
+
+  it('counts subjects whose first and last touch are the planted page views, over the subjects the truth knows', () => {
+    expect(truthAgreement(subjects, planted)).toEqual({ agreeing: 1, total: 3, disagreeing: ['u2', 'u3'] });
   });
 });
