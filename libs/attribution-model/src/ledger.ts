@@ -33,6 +33,14 @@ function subjectKey(type: SubjectType, id: string): string {
   return `${type === 'user' ? 'u' : 'a'}:${id}`;
 }
 
+/**
+ * What a subject's fact says when it names no touch: linked to users (an anonymousId whose touches
+ * are its users' now), or no attribution. `userIds` sorted (compareStrings).
+ */
+export function unattributedFingerprint(userIds: readonly string[]): string {
+  return userIds.length > 0 ? `${LINKED}|${userIds.join(',')}` : NO_ATTRIBUTION;
+}
+
 function touchFingerprint(touch: TouchState): string {
   return `${touch.touchId}/${touch.sessionId}/${touch.userId ?? ''}`;
 }
@@ -275,9 +283,7 @@ export class AttributionLedger {
     const chosen = firstAndLast(touches, this.settings);
     const fingerprint = chosen
       ? [touchFingerprint(chosen.first), touchFingerprint(chosen.last), this.settings.lastTouchModel, userIds.join(',')].join('|')
-      : linkedVisitor
-        ? `${LINKED}|${userIds.join(',')}`
-        : NO_ATTRIBUTION;
+      : unattributedFingerprint(linkedVisitor ? userIds : []);
     const key = subjectKey(type, id);
     const state = this.subjects.get(key) ?? {
       type,

@@ -6,3 +6,4 @@ export * from './migrations/replay-fence-table';
 export * from './outbox-writer';
 export * from './positions';
 export * from './replay-fence';
+export * from './returning-rows';

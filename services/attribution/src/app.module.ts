@@ -1,7 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from '@touchstream/logging';
 import { TOPICS } from '@touchstream/contracts';
-import { DatabaseModule, KafkaModule, OutboxModule, PlatformModule, databaseSettingsFrom, kafkaSettingsFrom } from '@touchstream/platform';
+import {
+  DatabaseModule,
+  KafkaModule,
+  OutboxModule,
+  PlatformModule,
+  REPLAY_TARGETS,
+  ReplayController,
+  ReplayService,
+  databaseSettingsFrom,
+  kafkaSettingsFrom,
+} from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
 import { AttributionConsumer } from './consumer/attribution.consumer';
@@ -15,7 +25,10 @@ export const SERVICE_NAME = 'attribution';
 /** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */
 export const MAX_PARAM_LENGTH = 4_096;
 
-/** services/attribution: sessions, touches and first/last touch, published as attribution.* facts. */
+/**
+ * services/attribution: sessions, touches and first/last touch, published as attribution.* facts;
+ * replay endpoints (POST /admin/replay, GET /admin/replay/status).
+ */
 @Module({})
 export class AttributionAppModule {
   /** `logger` replaces the service's own (tests capture or quieten it). */
@@ -38,13 +51,15 @@ export class AttributionAppModule {
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, options.schema), migrations: attributionMigrations }),
         OutboxModule.forRoot({ schema: options.schema }),
       ],
-      controllers: [AttributionController],
+      controllers: [AttributionController, ReplayController],
       providers: [
         { provide: ATTRIBUTION_OPTIONS, useValue: options },
         { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
         { provide: AttributionStore, useValue: new AttributionStore(options.schema) },
         AttributionQueries,
         AttributionConsumer,
+        { provide: REPLAY_TARGETS, inject: [AttributionConsumer], useFactory: (consumer: AttributionConsumer) => [consumer.rebuild] },
+        ReplayService,
       ],
     };
   }

@@ -1,26 +1,31 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
 import { applyOncePerOffset } from '@touchstream/database';
 import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { MetricsRegistry, OutboxRelay, ReadinessRegistry } from '@touchstream/platform';
+import { FencedRebuild, MetricsRegistry, OutboxRelay, ReadinessRegistry } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from '../core/attribution-batch';
 import { attributionDecoder, type AttributionMessage } from '../core/messages';
 import { PageClassifier } from '../core/page-classifier';
+import { AttributionRebuiltProjection } from '../replay/attribution-rebuild';
 import { AttributionStore } from '../store/attribution-store';
 
 /**
  * Consumes segment.events.raw.v1 (page views) and identity.links.v1 in one group, so a visitor's
  * page views and links go through one ledger, and applies each batch exactly once per offset:
- * state, new facts (outbox) and consumed positions commit in one transaction.
+ * state, new facts (outbox) and consumed positions commit in one transaction. Under a replay
+ * from earliest (`rebuild`), batches rebuild the state and hold their facts back.
  */
 @Injectable()
-export class AttributionConsumer implements OnApplicationBootstrap {
+export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private consumer: BatchConsumer<AttributionMessage> | null = null;
   private readonly context: BatchContext;
+  private readonly topics: { rawEvents: string; identityLinks: string };
+  /** The replay target of the attribution consumer group. */
+  readonly rebuild: FencedRebuild;
   private readonly consumed: Counter<'kind'>;
   private readonly published: Counter<'topic'>;
   private readonly batchSeconds: Histogram;
@@ -47,6 +52,14 @@ export class AttributionConsumer implements OnApplicationBootstrap {
       now: () => new Date(),
       observe: (phase, ms) => this.phaseSeconds.inc({ phase }, ms / 1000),
     };
+    this.topics = { rawEvents: kafka.topic(TOPICS.rawEvents), identityLinks: kafka.topic(TOPICS.identityLinks) };
+    this.rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
+      schema: options.schema,
+      groupId: options.consumerGroup,
+      topics: () => [this.topics.rawEvents, this.topics.identityLinks],
+      consumer: { start: () => this.startConsuming(), stop: () => this.stopConsuming() },
+      projection: new AttributionRebuiltProjection(options.schema, this.context.topics, options.settings.lastTouchModel),
+    });
     this.consumed = new Counter({
       name: 'touchstream_attribution_consumed_total',
       help: 'Messages applied by the attribution consumer, by kind (page_view, link)',
@@ -80,7 +93,19 @@ export class AttributionConsumer implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const topics = { rawEvents: this.kafka.topic(TOPICS.rawEvents), identityLinks: this.kafka.topic(TOPICS.identityLinks) };
+    await this.startConsuming();
+    this.readiness.register('attribution-consumer', () => this.consumer?.isRunning() ?? false);
+    this.logger.info('attribution consumer started', { groupId: this.options.consumerGroup, topics: Object.values(this.topics) });
+    await this.rebuild.open();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.rebuild.close();
+  }
+
+  private async startConsuming(): Promise<void> {
+    if (this.consumer) return;
+    const topics = this.topics;
     this.consumer = await this.kafka.startConsumer({
       groupId: this.options.consumerGroup,
       topics: [topics.rawEvents, topics.identityLinks],
@@ -89,19 +114,28 @@ export class AttributionConsumer implements OnApplicationBootstrap {
       sessionTimeoutMs: this.options.consumerSessionTimeoutMs,
       partitionsConsumedConcurrently: this.options.consumerConcurrency,
     });
-    this.readiness.register('attribution-consumer', () => this.consumer?.isRunning() ?? false);
-    this.logger.info('attribution consumer started', { groupId: this.options.consumerGroup, topics: Object.values(topics) });
+  }
+
+  /** A replay stops the consumer while it rewinds the group (readiness says so meanwhile). */
+  private async stopConsuming(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer) await this.kafka.stopConsumer(consumer as BatchConsumer<unknown>);
   }
 
   private async handle(messages: ConsumedMessage<AttributionMessage>[]): Promise<void> {
     const stopTimer = this.batchSeconds.startTimer();
     this.batchMessages.observe(messages.length);
     let outcome: BatchOutcome | null = null;
+    let held = false;
     await applyOncePerOffset(this.dataSource.manager, this.options.schema, this.options.consumerGroup, messages, async (fresh, tx) => {
+      held = await this.rebuild.holdsFacts(tx);
       const partition = (fresh[0] as ConsumedMessage<AttributionMessage>).partition;
-      outcome = await applyAttributionBatch({ partition, messages: fresh.map((message) => message.value) }, tx, this.context);
+      const context = held ? { ...this.context, holdFacts: true } : this.context;
+      outcome = await applyAttributionBatch({ partition, messages: fresh.map((message) => message.value) }, tx, context);
     });
     stopTimer();
+    if (held) this.rebuild.batchHeld();
     const applied = outcome as BatchOutcome | null;
     if (applied === null) return;
     this.consumed.inc({ kind: 'page_view' }, applied.pageViews);

@@ -39,6 +39,8 @@ export interface BatchContext {
   now: () => Date;
   /** Told how long each phase took (ms); for metrics. */
   observe?: (phase: BatchPhase, ms: number) => void;
+  /** A replay is rebuilding the state: store the changes, publish nothing (docs/decisions/0009-replay.md). */
+  holdFacts?: boolean;
 }
 
 interface BatchInput {
@@ -90,6 +92,7 @@ export async function applyAttributionBatch(
     subjects: ledger.changedSubjects(),
   });
   timer('store');
+  if (context.holdFacts) return outcome;
 
   const factContext: FactContext = {
     touchesTopic: context.topics.touches,

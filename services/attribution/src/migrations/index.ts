@@ -1,5 +1,11 @@
-import { PlatformTables1764370000000 } from '@touchstream/database';
+import { PlatformTables1764370000000, ReplayFenceTable1766000000000 } from '@touchstream/database';
 import { AttributionTables1764900000000 } from './attribution-tables';
+import { AttributionReplayBaseline1766100000000 } from './replay-baseline';
 
 /** Applied in order at boot; never edit one that has shipped, add a new one. */
-export const attributionMigrations = [PlatformTables1764370000000, AttributionTables1764900000000];
+export const attributionMigrations = [
+  PlatformTables1764370000000,
+  AttributionTables1764900000000,
+  ReplayFenceTable1766000000000,
+  AttributionReplayBaseline1766100000000,
+];

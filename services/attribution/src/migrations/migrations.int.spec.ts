@@ -10,6 +10,9 @@ describe('attribution migrations on the real Postgres', () => {
       'links',
       'outbox',
       'page_views',
+      'replay_baseline_subjects',
+      'replay_baseline_touches',
+      'replay_fences',
       'subjects',
       'touches',
     ]);

@@ -253,6 +253,17 @@ export class AttributionTestbed {
     };
   }
 
+  /** Every row of the service's state tables, as JSON text (timestamps to the microsecond), sorted: for exact comparisons. */
+  async tables(): Promise<Record<string, string[]>> {
+    const tables: Record<string, string[]> = {};
+    for (const table of ['page_views', 'touches', 'links', 'subjects']) {
+      tables[table] = (await this.rows<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM $schema.${table} AS t ORDER BY 1`)).map(
+        ({ row }) => row,
+      );
+    }
+    return tables;
+  }
+
   /** Rows of one of the service's tables (tests that look at the stored state). */
   async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const result = await this.pool.query(sql.replaceAll('$schema', `"${this.namespace.schema}"`), params);

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { envelopeMessage } from '@touchstream/kafka';
-import { appendToOutbox, quoteIdent, type OutboxRow } from '@touchstream/database';
+import { appendToOutbox, quoteIdent, returningRows, type OutboxRow } from '@touchstream/database';
 import { linkEvent, type LinkSighting } from '@touchstream/identity-graph';
 import type { LinkVia } from '@touchstream/contracts';
 import type { RebuiltProjection, ReplayCause } from '@touchstream/platform';
@@ -49,12 +49,12 @@ export class IdentityRebuiltProjection implements RebuiltProjection {
     const s = this.schema;
     const same = `b.anonymous_id = l.anonymous_id AND b.user_id = l.user_id`;
     const returnedColumns = 'RETURNING l.anonymous_id, l.user_id, l.first_seen_at, l.via, l.message_id, l.revision';
-    const fresh = await returning<LinkRow>(
+    const fresh = await returningRows<LinkRow>(
       transaction,
       `UPDATE ${s}.links AS l SET revision = 1, updated_at = now()
        WHERE NOT EXISTS (SELECT 1 FROM ${s}.replay_baseline_links AS b WHERE ${same}) ${returnedColumns}`,
     );
-    const earlier = await returning<LinkRow>(
+    const earlier = await returningRows<LinkRow>(
       transaction,
       `UPDATE ${s}.links AS l SET revision = b.revision + 1, updated_at = now() FROM ${s}.replay_baseline_links AS b
        WHERE ${same} AND (l.first_seen_at, l.message_id) < (b.first_seen_at, b.message_id) ${returnedColumns}`,
@@ -101,11 +101,4 @@ export class IdentityRebuiltProjection implements RebuiltProjection {
       headers: envelopeMessage(event, null).headers,
     };
   }
-}
-
-/** The rows of an UPDATE ... RETURNING (typeorm answers [rows, count] to those by default). */
-async function returning<T>(transaction: EntityManager, sql: string): Promise<T[]> {
-  const runner = transaction.queryRunner;
-  if (!runner) throw new Error('settle must run inside a transaction');
-  return ((await runner.query(sql, [], true)) as { records: T[] }).records;
 }
