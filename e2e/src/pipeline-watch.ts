@@ -77,6 +77,7 @@ export class PipelineWatch {
   /** Every message on the raw topic, read to its end offsets. */
   async rawEvents(): Promise<RawEvent[]> {
     const topic = this.runtime.topic(TOPICS.rawEvents);
+    // The lag of a group that never committed runs from each partition's start: its ends are the topic's size.
     const total = (await this.runtime.lag(`${this.pipeline.namespace.id}-nobody`, [topic])).reduce((sum, p) => sum + p.end, 0);
     const reader = this.runtime.reader(topic);
     await reader.start();

@@ -178,8 +178,8 @@ describe('a service killed mid-stream and restarted loses and duplicates nothing
       const trackCopies = tracks.length - expectedTracks.size;
       await annotate(
         `${victim} killed and restarted: ${messageIds.length} events sent (${sdkVisitors.size} visitors through the SDK, the rest by webhook), ` +
-          `each once on the raw topic; ${expectedTracks.size} touches tracked (${trackCopies} re-sent copies), ` +
-          `${identifies.length} identifies for ${subjects.length} subjects (${copies.duplicates - trackCopies} re-sent copies)`,
+          `each once on the raw topic; ${expectedTracks.size} touches tracked (re-sent copies: ${trackCopies}), ` +
+          `${identifies.length} identifies for ${subjects.length} subjects (re-sent copies: ${copies.duplicates - trackCopies})`,
       );
     },
   );
