@@ -16,12 +16,16 @@ import {
   KafkaModule,
   MetricsRegistry,
   PlatformModule,
+  REPLAY_TARGETS,
+  ReplayController,
+  ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
 } from '@touchstream/platform';
 import type { SegmentSinkConfig } from './config';
 import { BackfillFlusher } from './consumer/backfill-flusher';
 import { SinkConsumer } from './consumer/sink-consumer';
+import { SinkReplayTarget } from './consumer/sink-replay';
 import { StreamHandler } from './consumer/stream-handler';
 import { CallBuilder } from './delivery/call-builder';
 import { DeadLetterWriter } from './delivery/dead-letters';
@@ -53,6 +57,7 @@ class Sink {
   readonly handler: StreamHandler;
   readonly flusher: BackfillFlusher | null;
   readonly consumer: SinkConsumer;
+  readonly replay: SinkReplayTarget;
   readonly resend: ResendService;
   readonly status: SinkStatusService;
 
@@ -99,6 +104,7 @@ class Sink {
           })
         : null;
     this.consumer = new SinkConsumer(runtime, this.handler, this.flusher, settings, log);
+    this.replay = new SinkReplayTarget(this.consumer, settings.consumerGroup, log);
     this.resend = new ResendService(this.store, builder, this.handler, runtime.topic(TOPICS.userSources), runtime.topic(TOPICS.touches));
     this.status = new SinkStatusService(this.dispatcher, this.store, this.marks, settings, this.transport.description, this.flusher);
     if (settings.dryRun)
@@ -178,7 +184,7 @@ export class SegmentSinkAppModule {
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.SINK_DB_SCHEMA), migrations: segmentSinkMigrations }),
       ],
-      controllers: [SegmentController],
+      controllers: [SegmentController, ReplayController],
       providers: [
         {
           provide: Sink,
@@ -188,6 +194,8 @@ export class SegmentSinkAppModule {
         },
         { provide: ResendService, inject: [Sink], useFactory: (sink: Sink) => sink.resend },
         { provide: SinkStatusService, inject: [Sink], useFactory: (sink: Sink) => sink.status },
+        { provide: REPLAY_TARGETS, inject: [Sink], useFactory: (sink: Sink) => [sink.replay] },
+        ReplayService,
         SinkLifecycle,
       ],
     };

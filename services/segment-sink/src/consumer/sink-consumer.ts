@@ -1,5 +1,5 @@
 import { TOPICS, touchSchema, userSourcesSchema, type Touch, type UserSources } from '@touchstream/contracts';
-import { jsonDecoder, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
+import { jsonDecoder, type BatchConsumer, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
 import { decideIdentify } from '@touchstream/segment-delivery';
 import type { SinkSettings } from '../sink-settings';
@@ -16,6 +16,8 @@ export type SinkMessage = { kind: 'facts'; envelope: UserSources } | { kind: 'to
  * dead-lettered because Segment is down.
  */
 export class SinkConsumer {
+  private consumer: BatchConsumer<SinkMessage> | null = null;
+
   constructor(
     private readonly runtime: KafkaRuntime,
     private readonly handler: StreamHandler,
@@ -24,12 +26,35 @@ export class SinkConsumer {
     private readonly logger: Logger,
   ) {}
 
+  /** The topics of the group, facts first. */
+  topics(): string[] {
+    return [this.runtime.topic(TOPICS.userSources), this.runtime.topic(TOPICS.touches)];
+  }
+
   async start(): Promise<void> {
-    const touchesTopic = this.runtime.topic(TOPICS.touches);
-    const factsTopic = this.runtime.topic(TOPICS.userSources);
+    await this.resume();
+    this.flusher?.start();
+    this.logger.info('segment sink consuming', {
+      groupId: this.settings.consumerGroup,
+      mode: this.settings.decisions.mode,
+      dryRun: this.settings.dryRun,
+      topics: this.topics(),
+    });
+  }
+
+  /** Stops consuming (a replay rewinds the group meanwhile); deliveries in flight finish first. */
+  async pause(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer) await this.runtime.stopConsumer(consumer as BatchConsumer<unknown>);
+  }
+
+  async resume(): Promise<void> {
+    if (this.consumer) return;
+    const [factsTopic, touchesTopic] = this.topics() as [string, string];
     const decodeTouch = jsonDecoder(touchSchema);
     const decodeFacts = jsonDecoder(userSourcesSchema);
-    await this.runtime.startConsumer<SinkMessage>({
+    this.consumer = await this.runtime.startConsumer<SinkMessage>({
       groupId: this.settings.consumerGroup,
       topics: [factsTopic, touchesTopic],
       decode: (value, topic) =>
@@ -43,13 +68,6 @@ export class SinkConsumer {
       maxRetriableAttempts: Number.MAX_SAFE_INTEGER,
       backoff: { initialMs: 500, maxMs: Math.min(5_000, this.settings.retry.maxDelayMs), factor: 2 },
       onBatchCommitted: (info) => this.flusher?.batchCommitted(info),
-    });
-    this.flusher?.start();
-    this.logger.info('segment sink consuming', {
-      groupId: this.settings.consumerGroup,
-      mode: this.settings.decisions.mode,
-      dryRun: this.settings.dryRun,
-      topics: [factsTopic, touchesTopic],
     });
   }
 
