@@ -1,21 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from '@touchstream/local-infra';
+import { freePort, REPO_ROOT } from '@touchstream/local-infra';
 import { until } from './until';
 
-/** A port the OS says is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
+/** Re-exported: callers took it from here before it moved to local-infra. */
+export { freePort };
 
 export interface BenchServiceOptions {
   /** services/<service>/dist/main.js is run. */

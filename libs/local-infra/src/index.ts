@@ -1,3 +1,4 @@
 export * from './infrastructure';
 export * from './settle';
 export * from './demo-report';
+export * from './free-port';
