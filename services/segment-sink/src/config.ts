@@ -58,6 +58,8 @@ export const segmentSinkConfigSchema = z
     SINK_DRY_RUN: optionalFlag,
     SINK_DRY_RUN_FILE: z.preprocess(emptyAsUndefined, z.string().default('.cache/segment-dry-run.ndjson')),
     SINK_CONSUMER_GROUP: optionalText,
+    /** How long the broker waits for a silent member (a killed process) before handing its partitions on. */
+    SINK_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000, 30_000),
     SINK_FLUSH_INTERVAL_MS: int(0, 60_000, 500),
     SINK_MAX_BATCH_BYTES: int(1_024, SEGMENT_LIMITS.maxRequestBytes, DEFAULT_BATCH_LIMITS.maxRequestBytes),
     SINK_MAX_EVENT_BYTES: int(256, SEGMENT_LIMITS.maxEventBytes, DEFAULT_BATCH_LIMITS.maxEventBytes),

@@ -21,7 +21,20 @@ describe('segment-sink configuration', () => {
       maxInFlight: 8,
       requestTimeoutMs: 10_000,
       retry: { initialDelayMs: 500, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 },
+      consumerSessionTimeoutMs: 30_000,
+      consumerBackoffMaxMs: 5_000,
+      deliveryBudgetMs: 15_000,
     });
+  });
+
+  it('takes the consumer session timeout, and keeps a batch and one backoff inside it (heartbeats come only between them)', () => {
+    const short = sinkSettingsFrom(load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: '6000' }));
+    expect(short).toMatchObject({ consumerSessionTimeoutMs: 6_000, deliveryBudgetMs: 3_000, consumerBackoffMaxMs: 1_500 });
+    const long = sinkSettingsFrom(load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: '120000', SINK_MAX_RETRY_DELAY_MS: '2000' }));
+    expect(long).toMatchObject({ consumerSessionTimeoutMs: 120_000, deliveryBudgetMs: 15_000, consumerBackoffMaxMs: 2_000 });
+    expect(sinkSettingsFrom(load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: '' })).consumerSessionTimeoutMs).toBe(30_000);
+    for (const value of ['5999', '300001', '6.5', 'soon'])
+      expect(() => load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: value }), value).toThrow(/SINK_CONSUMER_SESSION_TIMEOUT_MS/);
   });
 
   it('sends for real with a write key, to the EU host when asked', () => {

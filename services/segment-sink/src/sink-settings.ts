@@ -6,10 +6,13 @@ export const SERVICE_VERSION = '0.1.0';
 
 /**
  * How long one consumer batch waits for Segment before it hands back a retriable error: the
- * consumer heartbeats between batches, so a batch must finish well inside the 30 s session
- * timeout. Requests still retrying keep going; the redelivered batch waits for them again.
+ * consumer heartbeats only between batches and between retries, so a batch must finish well
+ * inside the session timeout (at most half of it). Requests still retrying keep going; the
+ * redelivered batch waits for them again.
  */
 export const DELIVERY_BUDGET_MS = 15_000;
+/** Longest pause between two attempts of a batch; at most a quarter of the session timeout, for the same reason. */
+export const CONSUMER_BACKOFF_MAX_MS = 5_000;
 
 export interface SinkSettings {
   dryRun: boolean;
@@ -17,6 +20,10 @@ export interface SinkSettings {
   writeKey: string | undefined;
   apiHost: string;
   consumerGroup: string;
+  /** A batch's delivery budget plus one backoff stays inside it (the default: 15 s + 5 s of 30 s). */
+  consumerSessionTimeoutMs: number;
+  /** Cap of the consumer's backoff between attempts of a batch whose delivery ran out of budget. */
+  consumerBackoffMaxMs: number;
   calls: CallSettings;
   decisions: DecisionSettings;
   limits: BatchLimits;
@@ -37,6 +44,12 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     apiHost: config.SEGMENT_API_HOST,
     // A dry run never commits the live group's offsets: setting the write key later replays everything for real.
     consumerGroup: config.SINK_CONSUMER_GROUP ?? (dryRun ? `${SERVICE_NAME}-dry-run` : SERVICE_NAME),
+    consumerSessionTimeoutMs: config.SINK_CONSUMER_SESSION_TIMEOUT_MS,
+    consumerBackoffMaxMs: Math.min(
+      CONSUMER_BACKOFF_MAX_MS,
+      config.SINK_MAX_RETRY_DELAY_MS,
+      Math.floor(config.SINK_CONSUMER_SESSION_TIMEOUT_MS / 4),
+    ),
     calls: {
       sourceIdentifiedEvent: config.SOURCE_IDENTIFIED_EVENT,
       library: { name: `touchstream-${SERVICE_NAME}`, version: SERVICE_VERSION },
@@ -52,6 +65,6 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     maxInFlight: config.SINK_MAX_IN_FLIGHT,
     requestTimeoutMs: config.SINK_REQUEST_TIMEOUT_MS,
     retry: { initialDelayMs: 500, maxDelayMs: config.SINK_MAX_RETRY_DELAY_MS, maxRetryAfterMs: 300_000 },
-    deliveryBudgetMs: DELIVERY_BUDGET_MS,
+    deliveryBudgetMs: Math.min(DELIVERY_BUDGET_MS, Math.floor(config.SINK_CONSUMER_SESSION_TIMEOUT_MS / 2)),
   };
 }

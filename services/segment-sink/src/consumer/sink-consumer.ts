@@ -66,7 +66,9 @@ export class SinkConsumer {
         2 * Math.max(TOPICS.touches.partitions, TOPICS.userSources.partitions, this.runtime.settings.partitions ?? 0),
       // Segment being down is never a reason to give up a batch: it waits (redelivery is the same).
       maxRetriableAttempts: Number.MAX_SAFE_INTEGER,
-      backoff: { initialMs: 500, maxMs: Math.min(5_000, this.settings.retry.maxDelayMs), factor: 2 },
+      backoff: { initialMs: 500, maxMs: this.settings.consumerBackoffMaxMs, factor: 2 },
+      // Heartbeats come only between batches and attempts: the settings keep both inside this.
+      sessionTimeoutMs: this.settings.consumerSessionTimeoutMs,
       onBatchCommitted: (info) => this.flusher?.batchCommitted(info),
     });
   }
