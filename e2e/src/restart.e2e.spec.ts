@@ -35,6 +35,7 @@ describe('a service killed mid-stream and restarted loses and duplicates nothing
     // The broker hands a killed member's partitions on once its session lapses (default 30 s).
     IDENTITY_CONSUMER_SESSION_TIMEOUT_MS: '6000',
     ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    SINK_CONSUMER_SESSION_TIMEOUT_MS: '6000',
   });
   let watch: PipelineWatch;
   /** Every messageId sent to ingest by any test so far: the raw topic must hold each once, and nothing else. */
