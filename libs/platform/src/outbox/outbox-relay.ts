@@ -124,8 +124,10 @@ export class OutboxRelay {
       const lock = locked[0];
       if (!lock?.locked) return 0;
       const rows: OutboxRecord[] = await transaction.query(
-        `SELECT seq::text AS seq, topic, message_key, payload, headers FROM ${this.table}
-         WHERE sent_at IS NULL ORDER BY seq LIMIT $1`,
+        // ORDER BY the column (o.seq), not the text alias: sorting "10" before "9" broke commit
+        // order, and a sort can't use outbox_unsent, so each batch read every row ever kept.
+        `SELECT o.seq::text AS seq, o.topic, o.message_key, o.payload, o.headers FROM ${this.table} AS o
+         WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT $1`,
         [this.options.batchSize ?? 2_000],
       );
       if (rows.length === 0) return 0;

@@ -61,6 +61,27 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     await reader.stop();
   });
 
+  it('publishes a batch in seq order even where the seqs cross a power of ten ("9" sorts after "10" as text)', async () => {
+    const topic = runtime.topic(topicSpec);
+    const reader = runtime.reader(topic);
+    await reader.start();
+    // Twelve rows in one transaction: the relay takes them in one batch, and their seqs include
+    // one- and two-digit numbers whichever test ran first.
+    const rows = Array.from({ length: 12 }, (_, i) => ({ eventId: `ordered-${i}`, topic, key: 'k', payload: { i } }));
+    await dataSource.transaction((tx) => appendToOutbox(tx, namespace.schema, rows).then(() => undefined));
+    const seqs: Array<{ seq: string }> = await dataSource.query(
+      `SELECT seq::text AS seq FROM ${namespace.schema}.outbox WHERE event_id LIKE 'ordered-%' ORDER BY seq`,
+    );
+    expect(new Set(seqs.map((row) => row.seq.length))).toEqual(new Set([1, 2]));
+    relay.start();
+    relay.notify();
+    // The reader reads the topic from the start: the earlier test's rows carry `n`, these `i`.
+    const ordered = () => reader.json<{ i?: number }>().filter((value) => value.i !== undefined);
+    const values = await waitFor(() => ordered().length >= 12 && ordered(), { description: '12 rows published' });
+    expect(values.map((value) => value.i)).toEqual(rows.map((row) => row.payload.i));
+    await reader.stop();
+  });
+
   it('applies a redelivered batch once: offsets already applied are skipped, in the same transaction as the effect', async () => {
     const applied: string[] = [];
     const batch = [0, 1, 2].map((offset) => ({ topic: 't', partition: 0, offset: String(offset), id: `m${offset}` }));
