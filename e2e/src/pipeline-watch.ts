@@ -1,4 +1,4 @@
-import { TOPICS, type RawEvent } from '@touchstream/contracts';
+import { TOPICS, type RawEvent, type TopicSpec } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { gaugeValue, settleVerdict, type PipelineSnapshot, type SettleVerdict } from '@touchstream/local-infra';
 import { testKafkaSettings, testLogger, waitFor } from '@touchstream/testing';
@@ -75,15 +75,26 @@ export class PipelineWatch {
   }
 
   /** Every message on the raw topic, read to its end offsets. */
-  async rawEvents(): Promise<RawEvent[]> {
-    const topic = this.runtime.topic(TOPICS.rawEvents);
-    // The lag of a group that never committed runs from each partition's start: its ends are the topic's size.
-    const total = (await this.runtime.lag(`${this.pipeline.namespace.id}-nobody`, [topic])).reduce((sum, p) => sum + p.end, 0);
+  rawEvents(): Promise<RawEvent[]> {
+    return this.messages<RawEvent>(TOPICS.rawEvents);
+  }
+
+  /** The end offset of each partition of a topic, by partition: any message published to it moves one. */
+  async endOffsets(spec: TopicSpec): Promise<Record<number, number>> {
+    // The lag of a group that never committed runs from each partition's start; its ends are the topic's.
+    const partitions = await this.runtime.lag(`${this.pipeline.namespace.id}-nobody`, [this.runtime.topic(spec)]);
+    return Object.fromEntries(partitions.map((partition) => [partition.partition, partition.end]));
+  }
+
+  /** Every message on a topic, read to its end offsets, its value parsed as JSON. */
+  async messages<T>(spec: TopicSpec): Promise<T[]> {
+    const total = Object.values(await this.endOffsets(spec)).reduce((sum, end) => sum + end, 0);
+    const topic = this.runtime.topic(spec);
     const reader = this.runtime.reader(topic);
     await reader.start();
     try {
-      await waitFor(() => reader.received().length >= total, { timeoutMs: 60_000, description: `${total} raw events read back` });
-      return reader.json<RawEvent>();
+      await waitFor(() => reader.received().length >= total, { timeoutMs: 60_000, description: `${total} messages of ${topic} read back` });
+      return reader.json<T>();
     } finally {
       await reader.stop();
     }
