@@ -18,10 +18,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { freePort } from '@touchstream/bench';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
@@ -65,17 +65,6 @@ function pageEvent(n: number, run: string): Record<string, unknown> {
     },
     integrations: {},
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 async function waitUntilReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
