@@ -125,10 +125,8 @@ export class AttributionTestbed {
       host: '127.0.0.1',
       maxParamLength: MAX_PARAM_LENGTH,
     });
-    const address = app.getHttpServer().address();
-    if (address === null || typeof address === 'string') throw new Error('attribution is not listening on a TCP port');
     const running: RunningAttribution = {
-      url: `http://127.0.0.1:${address.port}`,
+      url: await app.getUrl(),
       close: async () => {
         this.apps.splice(this.apps.indexOf(running), 1);
         await app.close();

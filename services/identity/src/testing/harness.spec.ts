@@ -79,10 +79,8 @@ export class IdentityTestbed {
       host: '127.0.0.1',
       maxParamLength: MAX_PARAM_LENGTH,
     });
-    const address = app.getHttpServer().address();
-    if (address === null || typeof address === 'string') throw new Error('identity is not listening on a TCP port');
     const running: RunningIdentity = {
-      url: `http://127.0.0.1:${address.port}`,
+      url: await app.getUrl(),
       app,
       close: async () => {
         this.apps.splice(this.apps.indexOf(running), 1);

@@ -30,9 +30,7 @@ export async function startIngest(env: Record<string, string>, options: { logLev
     rawBody: true,
     bodyLimit: config.INGEST_MAX_REQUEST_BYTES * 2,
   });
-  const address = app.getHttpServer().address();
-  if (address === null || typeof address === 'string') throw new Error('ingest is not listening on a TCP port');
-  return { url: `http://127.0.0.1:${address.port}`, app, close: () => app.close() };
+  return { url: await app.getUrl(), app, close: () => app.close() };
 }
 
 export function basicAuth(writeKey: string): string {
