@@ -63,6 +63,26 @@ describe('libs/kafka on a real broker', () => {
     }
   });
 
+  it('delivers one send larger than the broker takes in one partition batch (message.max.bytes), all on one key', async () => {
+    const topic = runtime.topic('oversize.v1');
+    await runtime.provision([{ name: 'oversize.v1', partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    // 2,400 messages of ~1.2 KB on one key: ~2.9 MB in one partition, past the broker's 1 MB default.
+    const messages = Array.from({ length: 2_400 }, (_, n) => ({
+      key: 'one-subject',
+      value: JSON.stringify({ n, pad: 'p'.repeat(1_200) }),
+    }));
+    await runtime.producer.send(topic, messages);
+    const seen: number[] = [];
+    await runtime.startConsumer<Value>({
+      groupId: `${namespace.id}-oversize`,
+      topics: [topic],
+      decode: jsonDecoder(valueSchema),
+      handle: async (batch) => void seen.push(...batch.map((message) => message.value.n)),
+    });
+    await waitFor(() => seen.length >= 2_400, { description: '2,400 messages consumed' });
+    expect(seen).toEqual(Array.from({ length: 2_400 }, (_, n) => n));
+  });
+
   it('dead-letters a poison message with its reason and handles the rest of the batch', async () => {
     const topic = runtime.topic('poison.v1');
     await runtime.provision([{ name: 'poison.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);

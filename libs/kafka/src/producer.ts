@@ -101,40 +101,49 @@ export class EventProducer {
 
   /**
    * Resolves when every message is acknowledged by all in-sync replicas; rejects otherwise.
-   * Aborting `signal` withdraws the messages if they are still queued (they are then never
-   * sent, and the promise rejects); once their produce request is in flight it cannot be
-   * recalled, and the promise settles with that request.
+   * A send larger than one produce request (maxBatchBytes, maxBatchMessages) goes out in parts,
+   * in order; if a later part fails, earlier parts are already on the broker, so a caller that
+   * retries re-sends them (every caller's events carry deterministic ids for that reason).
+   * Aborting `signal` withdraws the parts still queued (they are then never sent, and the
+   * promise rejects); a part whose produce request is in flight cannot be recalled.
    */
   send(topic: string, messages: readonly OutgoingMessage[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     if (!this.connected) return Promise.reject(new RetriableError('Kafka producer is not connected'));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new RetriableError('send withdrawn before it was sent'));
-    return new Promise<void>((resolve, reject) => {
-      const bytes = messages.reduce((sum, message) => sum + byteLength(message), 0);
-      const withdraw = () => {
+    const parts = splitIntoRequests(messages, this.maxBatchMessages, this.maxBatchBytes);
+    const tickets: Ticket[] = [];
+    const sent = parts.map(
+      (part) =>
+        new Promise<void>((resolve, reject) => {
+          tickets.push({
+            topic,
+            messages: part.messages,
+            bytes: part.bytes,
+            resolve,
+            reject: (error) => reject(error instanceof Error ? error : new Error(String(error))),
+          });
+        }),
+    );
+    const withdraw = () => {
+      for (const ticket of tickets) {
         const index = this.queue.indexOf(ticket);
-        if (index === -1) return;
+        if (index === -1) continue;
         this.queue.splice(index, 1);
-        reject(new RetriableError('send withdrawn before it was sent'));
-      };
-      const ticket: Ticket = {
-        topic,
-        messages: [...messages],
-        bytes,
-        resolve: () => {
-          signal?.removeEventListener('abort', withdraw);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', withdraw);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      };
-      signal?.addEventListener('abort', withdraw, { once: true });
-      this.queue.push(ticket);
-      this.scheduleFlush();
-    });
+        ticket.reject(new RetriableError('send withdrawn before it was sent'));
+      }
+    };
+    signal?.addEventListener('abort', withdraw, { once: true });
+    this.queue.push(...tickets);
+    this.scheduleFlush();
+    return Promise.all(sent).then(
+      () => signal?.removeEventListener('abort', withdraw),
+      (error: unknown) => {
+        signal?.removeEventListener('abort', withdraw);
+        throw error;
+      },
+    );
   }
 
   /** Waits for queued sends, then disconnects. */
@@ -177,7 +186,7 @@ export class EventProducer {
     }
   }
 
-  /** Whole tickets only: a caller's messages succeed or fail together. */
+  /** Whole tickets only (each fits one request on its own: send splits them). */
   private takeBatch(): Ticket[] {
     const batch: Ticket[] = [];
     let messages = 0;
@@ -193,6 +202,33 @@ export class EventProducer {
     }
     return batch;
   }
+}
+
+/**
+ * Cuts one send into parts that each fit a produce request. Kafka limits each partition's record
+ * batch (message.max.bytes, 1 MB by default), and one send can land mostly on one partition (an
+ * outbox batch written by one partition's consumer is keyed to that partition), so the whole
+ * request is kept under the limit. A single message over it still goes alone, and the broker's
+ * refusal reaches the caller.
+ */
+export function splitIntoRequests(
+  messages: readonly OutgoingMessage[],
+  maxMessages: number,
+  maxBytes: number,
+): Array<{ messages: OutgoingMessage[]; bytes: number }> {
+  const parts: Array<{ messages: OutgoingMessage[]; bytes: number }> = [];
+  let current: { messages: OutgoingMessage[]; bytes: number } = { messages: [], bytes: 0 };
+  for (const message of messages) {
+    const size = byteLength(message);
+    if (current.messages.length > 0 && (current.messages.length >= maxMessages || current.bytes + size > maxBytes)) {
+      parts.push(current);
+      current = { messages: [], bytes: 0 };
+    }
+    current.messages.push(message);
+    current.bytes += size;
+  }
+  parts.push(current);
+  return parts;
 }
 
 function groupByTopic(batch: readonly Ticket[]) {

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@touchstream/logging';
-import { EventProducer } from './producer';
+import { EventProducer, splitIntoRequests } from './producer';
 
 type Step = 'ack' | 'fail';
 
@@ -128,5 +128,34 @@ describe('EventProducer', () => {
     // The first request was already in flight; the withdrawn messages never reached the broker.
     expect(scripted.sent).toEqual([1, 1]);
     await expect(producer.send('t', [message(5)], { signal: queued.signal })).rejects.toThrow('withdrawn');
+  });
+
+  it('sends one large send as several requests, each within the byte limit, and resolves once all are acknowledged', async () => {
+    const scripted = new ScriptedProducer(['ack', 'ack', 'ack']);
+    const { kafka } = kafkaWith(scripted);
+    const producer = new EventProducer(kafka, logger, { maxBatchBytes: 100 });
+    await producer.connect();
+    const big = Array.from({ length: 9 }, () => ({ key: 'same-key', value: 'x'.repeat(25) })); // 33 bytes each
+    await expect(producer.send('t', big)).resolves.toBeUndefined();
+    expect(scripted.sent).toEqual([3, 3, 3]);
+  });
+
+  it('rejects a split send when a later part fails (the earlier parts stay sent, as they are on the broker)', async () => {
+    const scripted = new ScriptedProducer(['ack', 'fail']);
+    const { kafka } = kafkaWith(scripted);
+    const producer = new EventProducer(kafka, logger, { maxBatchBytes: 10 });
+    await producer.connect();
+    await expect(producer.send('t', [message(1), { key: 'k', value: 'x'.repeat(20) }])).rejects.toThrow('timed out');
+    expect(scripted.sent).toEqual([1, 1]);
+  });
+});
+
+describe('splitIntoRequests', () => {
+  const sized = (bytes: number) => ({ key: null, value: 'v'.repeat(bytes) });
+
+  it('keeps order and cuts at the byte and message limits; a single oversize message goes alone', () => {
+    const parts = splitIntoRequests([sized(40), sized(40), sized(40), sized(150), sized(10), sized(10), sized(10)], 2, 100);
+    expect(parts.map((part) => part.messages.map((m) => (m.value as string).length))).toEqual([[40, 40], [40], [150], [10, 10], [10]]);
+    expect(parts.map((part) => part.bytes)).toEqual([80, 40, 150, 20, 10]);
   });
 });
