@@ -12,24 +12,32 @@ export interface OutboxRow {
 }
 
 /**
- * Appends events to the outbox inside the caller's transaction, in one statement (unnest), so
- * they are published if and only if the effect commits. Returns how many rows were new.
+ * Appends events to the outbox inside the caller's transaction, in one statement, so they are
+ * published if and only if the effect commits. Returns how many rows were new.
+ *
+ * The rows travel as one JSON document (jsonb_to_recordset) rather than one array parameter per
+ * column: a jsonb[] parameter makes the driver escape every payload character by character and
+ * Postgres parse an array literal and then each element, which cost more than the insert itself
+ * (docs/benchmarks-attribution.md, third round). Rows keep their order, so seq follows it.
  */
 export async function appendToOutbox(transaction: EntityManager, schema: string, rows: readonly OutboxRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const runner = transaction.queryRunner;
   if (!runner) throw new Error('appendToOutbox must run inside a transaction');
+  const document = JSON.stringify(
+    rows.map((row) => ({
+      event_id: row.eventId,
+      topic: row.topic,
+      message_key: row.key,
+      payload: row.payload,
+      headers: row.headers ?? {},
+    })),
+  );
   const result = (await runner.query(
     `INSERT INTO ${quoteIdent(schema)}.outbox (event_id, topic, message_key, payload, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, topic text, message_key text, payload jsonb, headers jsonb)
      ON CONFLICT (event_id) DO NOTHING`,
-    [
-      rows.map((row) => row.eventId),
-      rows.map((row) => row.topic),
-      rows.map((row) => row.key),
-      rows.map((row) => JSON.stringify(row.payload)),
-      rows.map((row) => JSON.stringify(row.headers ?? {})),
-    ],
+    [document],
     // The structured result carries the affected row count (the plain one is only the rows).
     true,
   )) as { affected?: number };
