@@ -115,12 +115,12 @@ describe('attribution process killed mid-stream (SIGKILL) and restarted', () => 
 
       // The topics: every outbox fact arrived; a fact seen twice (the relay re-publishing after a kill) is the same fact.
       const ids = new Set(outbox.map((fact) => fact.eventId));
-      const touchCount = outbox.filter((fact) => fact.kind === 'touch').length;
+      const idsOf = (kind: string) => new Set(outbox.filter((fact) => fact.kind === kind).map((fact) => fact.eventId));
       const published = [
-        ...(await (await bed.reader(bed.topics.touches)).upTo(touchCount)).map(
+        ...(await (await bed.reader(bed.topics.touches)).containing(idsOf('touch'))).map(
           ({ value }) => touchSchema.parse(value) as Touch | UserSources,
         ),
-        ...(await (await bed.reader(bed.topics.userSources)).upTo(outbox.length - touchCount)).map(({ value }) =>
+        ...(await (await bed.reader(bed.topics.userSources)).containing(idsOf('user-sources'))).map(({ value }) =>
           userSourcesSchema.parse(value),
         ),
       ];

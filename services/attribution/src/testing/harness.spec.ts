@@ -239,15 +239,32 @@ export class AttributionTestbed {
     return latest;
   }
 
-  /** A reader of a topic from the beginning; `upTo(n)` waits for at least n messages. */
-  async reader(topic: string): Promise<{ upTo: (count: number) => Promise<Array<{ key: string | null; value: unknown }>> }> {
+  /**
+   * A reader of a topic from the beginning: `upTo(n)` waits for at least n messages; `containing(ids)`
+   * waits until every one of those event ids arrived (a count can be reached early when a relay
+   * re-published some facts after a kill).
+   */
+  async reader(topic: string): Promise<{
+    upTo: (count: number) => Promise<Array<{ key: string | null; value: unknown }>>;
+    containing: (ids: ReadonlySet<string>) => Promise<Array<{ key: string | null; value: unknown }>>;
+  }> {
     const reader = this.runtime.reader(topic);
     await reader.start();
     this.readers.push(reader);
     const messages = () =>
       reader.received().map((message) => ({ key: message.key, value: JSON.parse(message.value?.toString('utf8') ?? 'null') as unknown }));
+    const idOf = (value: unknown) => (value as { id?: unknown } | null)?.id;
     return {
       upTo: (count) => waitFor(() => reader.received().length >= count && messages(), { description: `${count} messages on ${topic}` }),
+      containing: (ids) =>
+        waitFor(
+          () => {
+            const all = messages();
+            const seen = new Set(all.map(({ value }) => idOf(value)));
+            return [...ids].every((id) => seen.has(id)) && all;
+          },
+          { description: `${ids.size} event ids on ${topic}` },
+        ),
     };
   }
 

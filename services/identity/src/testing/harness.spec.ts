@@ -130,7 +130,14 @@ export class IdentityTestbed {
   }
 
   /** A reader of identity.links.v1 from the beginning. */
-  async linkReader(): Promise<{ upTo: (count: number) => Promise<Array<{ key: string | null; value: IdentityLink }>> }> {
+  /**
+   * `upTo(n)` waits for at least n link events; `containing(ids)` until each of those ids arrived
+   * (a count can be reached early when the relay re-published rows after a kill).
+   */
+  async linkReader(): Promise<{
+    upTo: (count: number) => Promise<Array<{ key: string | null; value: IdentityLink }>>;
+    containing: (ids: readonly string[]) => Promise<Array<{ key: string | null; value: IdentityLink }>>;
+  }> {
     const reader = this.runtime.reader(this.linksTopic);
     await reader.start();
     this.readers.push(reader);
@@ -140,6 +147,15 @@ export class IdentityTestbed {
         .map((message) => ({ key: message.key, value: identityLinkSchema.parse(JSON.parse(message.value?.toString('utf8') ?? 'null')) }));
     return {
       upTo: (count) => waitFor(() => reader.received().length >= count && messages(), { description: `${count} link events` }),
+      containing: (ids) =>
+        waitFor(
+          () => {
+            const all = messages();
+            const seen = new Set(all.map(({ value }) => value.id));
+            return ids.every((id) => seen.has(id)) && all;
+          },
+          { description: `${ids.length} link event ids` },
+        ),
     };
   }
 
