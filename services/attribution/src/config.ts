@@ -35,7 +35,8 @@ const domainListSchema = z.preprocess(
  *   built-in list (checkout.stripe.com, paypal.com, accounts.google.com, ...).
  * - ATTRIBUTION_CONSUMER_GROUP: Kafka consumer group (a new group replays from the beginning).
  * - ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: how long a silent consumer keeps its partitions (30 s).
- * - ATTRIBUTION_CONSUMER_CONCURRENCY: partitions one instance applies at the same time (1).
+ * - ATTRIBUTION_CONSUMER_CONCURRENCY: partitions one instance applies at the same time (4: one
+ *   batch's Node work overlaps another's SQL; 1 leaves a core idle, docs/benchmarks-attribution.md).
  */
 export const attributionConfigSchema = z
   .object({
@@ -51,7 +52,7 @@ export const attributionConfigSchema = z
         .default('attribution'),
     ),
     ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: boundedInt(30_000, 6_000, 300_000),
-    ATTRIBUTION_CONSUMER_CONCURRENCY: boundedInt(1, 1, 32),
+    ATTRIBUTION_CONSUMER_CONCURRENCY: boundedInt(4, 1, 32),
     ATTRIBUTION_SESSION_TIMEOUT_MINUTES: boundedInt(30, 1, 24 * 60),
     ATTRIBUTION_SESSION_MAX_HOURS: boundedInt(24, 1, 7 * 24),
     ATTRIBUTION_LAST_TOUCH_MODEL: z.preprocess(emptyAsUndefined, z.enum(LAST_TOUCH_MODELS).default('last-non-direct')),
