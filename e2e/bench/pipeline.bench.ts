@@ -33,7 +33,6 @@
 // with the receiver, and other engineers' work): compare runs side by side with their load averages.
 
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import {
@@ -49,6 +48,7 @@ import {
   sampleHighWater,
   seconds,
   until,
+  writeJsonResult,
 } from '@touchstream/bench';
 import { ensureDatabase } from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
       `load average: before ${before.loadAverage.join(' ')}, at import ${loadAtImport.join(' ')}, drained ${loadAtDrain.join(' ')}, after ${loadAfter.join(' ')}`,
     );
     if (options.json) {
-      writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
+      writeJsonResult(options.json, result);
       log(`written ${options.json}`);
     }
   } finally {

@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
 
 /** Events (or messages) per second, rounded, with thousands separators. */
 export const rate = (perSecond: number): string => Math.round(perSecond).toLocaleString('en');
@@ -22,4 +24,10 @@ export function loadAverage(): number[] {
 /** What a result was measured on. */
 export function machine(): { node: string; cores: number; cpuModel: string; loadAverage: number[] } {
   return { node: process.version, cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage: loadAverage() };
+}
+
+/** Writes a result as JSON (--json=FILE), creating its folder: a fresh checkout has no .cache/bench yet. */
+export function writeJsonResult(file: string, result: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -22,7 +22,7 @@
 // run on them): the load average is printed before and after; compare runs side by side.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
@@ -35,6 +35,7 @@ import {
   startBenchService,
   topicWriter,
   type BenchService,
+  writeJsonResult,
 } from '@touchstream/bench';
 import { IDENTITY_LINK_TYPE, identityLinkId, rawEventKey, toRawEvent, TOPICS, type IdentityLink } from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
@@ -362,7 +363,7 @@ async function main(): Promise<void> {
         `first touch = the generator's truth for ${agreed.toLocaleString('en')} of ${signedUp.toLocaleString('en')} signed-up people (${checked.toLocaleString('en')} have a user fact)`,
       );
     }
-    if (options.json) writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+    if (options.json) writeJsonResult(options.json, summary);
   } finally {
     await service?.stop('SIGKILL');
     if (options.keep) {

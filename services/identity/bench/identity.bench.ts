@@ -25,7 +25,7 @@
 // run on them): the load average is printed before and after; compare runs side by side.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
@@ -39,6 +39,7 @@ import {
   startBenchService,
   topicWriter,
   type BenchService,
+  writeJsonResult,
 } from '@touchstream/bench';
 import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/contracts';
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
@@ -313,10 +314,7 @@ async function main(): Promise<void> {
         `${Math.round((100 * median) / ceilings.brokerEventsPerSecond)}% of the broker ceiling)`,
     );
     if (options.json) {
-      writeFileSync(
-        options.json,
-        `${JSON.stringify({ events: options.events, producerEventsPerSecond: Math.round(producerRate), ceilings, runs }, null, 2)}\n`,
-      );
+      writeJsonResult(options.json, { events: options.events, producerEventsPerSecond: Math.round(producerRate), ceilings, runs });
     }
   } finally {
     await runtime.deleteTopics([rawTopic, runtime.topic(TOPICS.identityLinks)]).catch((error: unknown) => {

@@ -23,7 +23,6 @@
 // other engineers' builds run on them): the load average is printed before and after.
 
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
@@ -38,6 +37,7 @@ import {
   topicWriter,
   until,
   type BenchService,
+  writeJsonResult,
 } from '@touchstream/bench';
 import {
   TOPICS,
@@ -421,7 +421,7 @@ async function main(): Promise<void> {
         kafkaCeilingMessagesPerSecond: Math.round(ceiling),
         receiverCeilingEventsPerSecond: Math.round(receiving),
       };
-      writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+      writeJsonResult(options.json, json);
     }
   } finally {
     await service?.stop('SIGKILL');
