@@ -15,10 +15,12 @@ export interface OutboxRow {
  * Appends events to the outbox inside the caller's transaction, in one statement, so they are
  * published if and only if the effect commits. Returns how many rows were new.
  *
- * The rows travel as one JSON document (jsonb_to_recordset) rather than one array parameter per
- * column: a jsonb[] parameter makes the driver escape every payload character by character and
- * Postgres parse an array literal and then each element, which cost more than the insert itself
- * (docs/benchmarks-attribution.md, third round). Rows keep their order, so seq follows it.
+ * The rows travel as one JSON document (json_to_recordset) rather than one array parameter per
+ * column: a jsonb[] parameter made the driver escape every payload character by character and
+ * Postgres parse an array literal and then each element, which cost more than the insert itself.
+ * As json (not jsonb) each payload keeps the exact text JSON.stringify gave it, which the relay
+ * publishes unchanged (docs/benchmarks-attribution.md, round 4). Rows keep their order, so seq
+ * follows it.
  */
 export async function appendToOutbox(transaction: EntityManager, schema: string, rows: readonly OutboxRow[]): Promise<number> {
   if (rows.length === 0) return 0;
@@ -35,7 +37,7 @@ export async function appendToOutbox(transaction: EntityManager, schema: string,
   );
   const result = (await runner.query(
     `INSERT INTO ${quoteIdent(schema)}.outbox (event_id, topic, message_key, payload, headers)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, topic text, message_key text, payload jsonb, headers jsonb)
+     SELECT * FROM json_to_recordset($1::json) AS r(event_id text, topic text, message_key text, payload json, headers jsonb)
      ON CONFLICT (event_id) DO NOTHING`,
     [document],
     // The structured result carries the affected row count (the plain one is only the rows).

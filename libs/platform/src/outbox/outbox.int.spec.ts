@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { PlatformTables1764370000000, appendToOutbox, applyOncePerOffset, createDataSource, migrate } from '@touchstream/database';
+import {
+  OutboxPayloadText1766200000000,
+  PlatformTables1764370000000,
+  appendToOutbox,
+  applyOncePerOffset,
+  createDataSource,
+  migrate,
+} from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
 import { OutboxRelay } from './outbox-relay';
@@ -16,6 +23,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
   beforeAll(async () => {
     dataSource = createDataSource({ url: testInfrastructure().databaseUrl, schema: namespace.schema, poolSize: 4 }, [
       PlatformTables1764370000000,
+      OutboxPayloadText1766200000000,
     ]);
     await dataSource.initialize();
     await migrate(dataSource);
@@ -58,6 +66,28 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     await waitFor(async () => (await relay.pending()) === 0, { description: 'rows marked sent' });
     expect(await relay.drain()).toBe(0);
     expect(reader.received()).toHaveLength(3);
+    await reader.stop();
+  });
+
+  it('publishes each payload as the exact text it was written with (key order, no added spaces)', async () => {
+    const topic = runtime.topic(topicSpec);
+    const reader = runtime.reader(topic);
+    await reader.start();
+    const payload = { zebra: 1, apple: 'x y', nested: { b: [1, 2], a: null }, text: 'caf\u00e9 "quoted"' };
+    await dataSource.transaction((tx) =>
+      appendToOutbox(tx, namespace.schema, [{ eventId: 'exact-text', topic, key: 'k', payload }]).then(() => undefined),
+    );
+    relay.start();
+    relay.notify();
+    const published = await waitFor(
+      () =>
+        reader
+          .received()
+          .find((message) => message.value?.toString('utf8').includes('zebra'))
+          ?.value?.toString('utf8'),
+      { description: 'the row published' },
+    );
+    expect(published).toBe(JSON.stringify(payload));
     await reader.stop();
   });
 
