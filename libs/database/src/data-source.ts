@@ -25,7 +25,14 @@ export function createDataSource(settings: DatabaseSettings, migrations: readonl
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     migrations: [...migrations],
-    extra: { max: settings.poolSize ?? 10, application_name: `touchstream-${settings.schema}` },
+    extra: {
+      max: settings.poolSize ?? 10,
+      application_name: `touchstream-${settings.schema}`,
+      // No JIT: the services run short index lookups, whose cost estimates balloon while a backfill
+      // fills tables faster than autovacuum analyzes them; past jit_above_cost Postgres then spent
+      // 85 ms compiling a 3 ms lookup (docs/benchmarks-attribution.md, round 5).
+      options: '-c jit=off',
+    },
     logging: ['error', 'migration'],
   });
 }

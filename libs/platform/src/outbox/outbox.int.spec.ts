@@ -40,6 +40,11 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     await dropSchema(testInfrastructure().databaseUrl, namespace.schema);
   });
 
+  it("connects with Postgres's JIT off (createDataSource: short lookups must not pay for compiling)", async () => {
+    const rows: Array<{ jit: string }> = await dataSource.query('SHOW jit');
+    expect(rows[0]?.jit).toBe('off');
+  });
+
   it('publishes committed rows once, in order, ignores a second write of the same event id, and drops rolled-back rows', async () => {
     const topic = runtime.topic(topicSpec);
     const row = (n: number) => ({ eventId: `event-${n}`, topic, key: 'k', payload: { n } });
