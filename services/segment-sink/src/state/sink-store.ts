@@ -23,6 +23,11 @@ export interface PendingFact {
 /**
  * The sink's Postgres state (migration SinkState1765100000000). Every statement takes a whole
  * batch (unnest), so the cost per Kafka batch is a few round trips whatever its size.
+ *
+ * The consumer stores facts (one statement per partition's batch) while the mark writer records
+ * earlier deliveries over the same rows: every statement that writes subject_facts locks its rows
+ * in (subject_type, subject_id) order, or two of them deadlock and a consumer batch is retried
+ * (which re-sends calls Segment already has; seen in the pipeline benchmark).
  */
 export class SinkStore {
   private readonly facts: string;
@@ -70,6 +75,7 @@ export class SinkStore {
     await this.dataSource.query(
       `INSERT INTO ${this.facts} AS f (subject_type, subject_id, version, fact)
        SELECT e->>'t', e->>'i', (e->>'v')::int, e->'f' FROM jsonb_array_elements($1::jsonb) AS e
+       ORDER BY e->>'t', e->>'i'
        ON CONFLICT (subject_type, subject_id) DO UPDATE SET version = excluded.version, fact = excluded.fact, updated_at = now()
        WHERE excluded.version > f.version`,
       [JSON.stringify(rows)],
@@ -97,9 +103,16 @@ export class SinkStore {
     }
     const rows = [...newest.values()];
     await this.dataSource.query(
-      `UPDATE ${this.facts} AS f
+      // The join may visit rows in any order; the CTE locks them in key order first.
+      `WITH u AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(subject_type, subject_id, version, traits_hash, outcome)
+       ), locked AS (
+         SELECT f.subject_type, f.subject_id FROM ${this.facts} AS f JOIN u ON f.subject_type = u.subject_type AND f.subject_id = u.subject_id
+         WHERE f.handled_version < u.version ORDER BY f.subject_type, f.subject_id FOR UPDATE OF f
+       )
+       UPDATE ${this.facts} AS f
        SET handled_version = u.version, handled_traits_hash = coalesce(u.traits_hash, f.handled_traits_hash), handled_outcome = u.outcome, handled_at = now()
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(subject_type, subject_id, version, traits_hash, outcome)
+       FROM u JOIN locked AS l ON l.subject_type = u.subject_type AND l.subject_id = u.subject_id
        WHERE f.subject_type = u.subject_type AND f.subject_id = u.subject_id AND f.handled_version < u.version`,
       [
         rows.map((row) => row.subjectType),
