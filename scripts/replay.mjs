@@ -50,7 +50,9 @@ for (const service of args.services) {
 
 const deadline = started + args.timeoutMinutes * 60_000;
 for (;;) {
-  const statuses = await Promise.all(args.services.map(async (service) => [service, await call(service, '/admin/replay/status', { method: 'GET' })]));
+  const statuses = await Promise.all(
+    args.services.map(async (service) => [service, await call(service, '/admin/replay/status', { method: 'GET' })]),
+  );
   const progress = statuses.map(
     ([service, status]) =>
       `${service}: ${status.groups.map((group) => `lag ${group.lag}${group.rebuilding ? ', rebuilding' : ''}`).join(', ')}`,
@@ -58,8 +60,10 @@ for (;;) {
   process.stdout.write(`replay: ${seconds()}s  ${progress.join(' | ')}\n`);
   const failed = statuses.find(([, status]) => status.state === 'failed');
   if (failed) fail(`${failed[0]} reports a failed replay: ${failed[1].error ?? 'see its log'}`);
-  if (statuses.every(([, status]) => status.state === 'idle' && status.groups.every((group) => group.lag === 0 && !group.rebuilding))) break;
-  if (Date.now() > deadline) fail(`not caught up after ${args.timeoutMinutes} minutes (the replay goes on; --timeout-minutes waits longer)`);
+  if (statuses.every(([, status]) => status.state === 'idle' && status.groups.every((group) => group.lag === 0 && !group.rebuilding)))
+    break;
+  if (Date.now() > deadline)
+    fail(`not caught up after ${args.timeoutMinutes} minutes (the replay goes on; --timeout-minutes waits longer)`);
   await new Promise((done) => setTimeout(done, 2_000));
 }
 process.stdout.write(`replay: done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
