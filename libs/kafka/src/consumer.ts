@@ -116,7 +116,7 @@ export class BatchConsumer<T> {
         timestamp: message.timestamp,
       };
       try {
-        decoded.push({ ...base, value: this.options.decode(message.value, topic) });
+        decoded.push({ ...base, value: this.options.decode(message.value, topic), raw: message.value });
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
         await this.deadLetter(base, message.value, error);

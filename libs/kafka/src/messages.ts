@@ -18,6 +18,11 @@ export interface ConsumedMessage<T> {
   /** Kafka record timestamp (ms since the epoch, as a string as Kafka gives it). */
   timestamp: string;
   value: T;
+  /**
+   * The value's bytes as they arrived, for a consumer that keeps or forwards the event as it is
+   * (no second serialisation); absent on messages built in memory, as tests do.
+   */
+  raw?: Buffer | null;
 }
 
 /** An envelope as a Kafka message: JSON value, trace ids also in headers for log joins. */

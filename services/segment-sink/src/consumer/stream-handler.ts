@@ -35,7 +35,7 @@ export function originOf(message: ConsumedMessage<{ id: string }>): EventOrigin 
     offset: message.offset,
     key: message.key,
     headers: message.headers,
-    value: () => JSON.stringify(message.value),
+    value: () => (message.raw ? message.raw.toString('utf8') : JSON.stringify(message.value)),
   };
 }
 
@@ -62,7 +62,7 @@ export class StreamHandler {
     if (superseded > 0) this.metrics.skippedEvents('identify', 'superseded-in-window', superseded);
     const states = await this.store.factStates(newest);
     // Stored while Segment is called: the decision needed only what was there before.
-    const stored = this.store.storeFacts(newest.map(({ message }) => message.value));
+    const stored = this.store.storeFacts(newest.map(({ message }) => ({ fact: message.value, raw: message.raw })));
     this.marks.afterStored(stored);
     const [report] = await Promise.all([
       this.identify(
