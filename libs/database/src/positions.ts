@@ -22,9 +22,23 @@ export async function applyOncePerOffset<M extends Position>(
 ): Promise<M[]> {
   const table = `${quoteIdent(schema)}.consumer_positions`;
   return manager.transaction(async (transaction) => {
-    const partitions = [...new Set(messages.map((message) => `${message.topic}\u0000${message.partition}`))];
-    const topics = partitions.map((key) => key.split('\u0000')[0] as string);
-    const numbers = partitions.map((key) => Number(key.split('\u0000')[1]));
+    // One pass to find the partitions and parse each offset once (this runs for every consumed
+    // message: string keys and BigInt parsing per message showed up in the services' profiles).
+    const offsets = messages.map((message) => BigInt(message.offset));
+    const partitions = new Map<string, Map<number, bigint>>();
+    for (const message of messages) {
+      let ofTopic = partitions.get(message.topic);
+      if (!ofTopic) partitions.set(message.topic, (ofTopic = new Map<number, bigint>()));
+      ofTopic.set(message.partition, 0n);
+    }
+    const topics: string[] = [];
+    const numbers: number[] = [];
+    for (const [topic, ofTopic] of partitions) {
+      for (const partition of ofTopic.keys()) {
+        topics.push(topic);
+        numbers.push(partition);
+      }
+    }
     // Create missing rows first so FOR UPDATE has something to lock (two members racing on a
     // partition during a rebalance serialise here).
     await transaction.query(
@@ -39,26 +53,30 @@ export async function applyOncePerOffset<M extends Position>(
        FOR UPDATE`,
       [consumerGroup, topics, numbers],
     );
-    const next = new Map(rows.map((row) => [`${row.topic}\u0000${row.partition}`, BigInt(row.next_offset)]));
-    const fresh = messages.filter((message) => BigInt(message.offset) >= (next.get(`${message.topic}\u0000${message.partition}`) ?? 0n));
+    for (const row of rows) partitions.get(row.topic)?.set(row.partition, BigInt(row.next_offset));
+    const nextOf = (message: M) => partitions.get(message.topic)?.get(message.partition) ?? 0n;
+    const fresh = messages.filter((message, index) => (offsets[index] as bigint) >= nextOf(message));
     if (fresh.length > 0) await effect(fresh, transaction);
-    const last = new Map<string, bigint>();
-    for (const message of fresh) {
-      const key = `${message.topic}\u0000${message.partition}`;
-      const offset = BigInt(message.offset) + 1n;
-      if (offset > (last.get(key) ?? -1n)) last.set(key, offset);
-    }
+    // The new next offset per partition: one past the highest fresh offset.
+    const last = new Map<string, Map<number, bigint>>();
+    messages.forEach((message, index) => {
+      const offset = (offsets[index] as bigint) + 1n;
+      if (offset <= nextOf(message)) return;
+      let ofTopic = last.get(message.topic);
+      if (!ofTopic) last.set(message.topic, (ofTopic = new Map<number, bigint>()));
+      if (offset > (ofTopic.get(message.partition) ?? -1n)) ofTopic.set(message.partition, offset);
+    });
     if (last.size > 0) {
-      const keys = [...last.keys()];
+      const updates = [...last].flatMap(([topic, ofTopic]) => [...ofTopic].map(([partition, offset]) => ({ topic, partition, offset })));
       await transaction.query(
         `UPDATE ${table} AS cp SET next_offset = u.o, updated_at = now()
          FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
          WHERE cp.consumer_group = $1 AND cp.topic = u.t AND cp.partition = u.p`,
         [
           consumerGroup,
-          keys.map((key) => key.split('\u0000')[0]),
-          keys.map((key) => Number(key.split('\u0000')[1])),
-          keys.map((key) => String(last.get(key))),
+          updates.map((update) => update.topic),
+          updates.map((update) => update.partition),
+          updates.map((update) => String(update.offset)),
         ],
       );
     }
