@@ -174,7 +174,9 @@ async function loadLedger(
     if (input.kind === 'page-view') {
       const key = visitorKey(input.visitor);
       refs.set(key, input.visitor);
-      batchTimes.set(key, [...(batchTimes.get(key) ?? []), input.view.at]);
+      const times = batchTimes.get(key);
+      if (times) times.push(input.view.at);
+      else batchTimes.set(key, [input.view.at]);
       if (input.visitor.kind === 'user') batchUsers.add(input.visitor.id);
       messageIds.push(input.view.messageId);
     } else {

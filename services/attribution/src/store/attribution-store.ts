@@ -166,7 +166,11 @@ export class AttributionStore {
     );
     const row = rows[0] ?? { seen: [], views: [], touches: [], links: [] };
     const touches = new Map<string, TouchState[]>();
-    for (const tuple of row.touches) touches.set(tuple[1], [...(touches.get(tuple[1]) ?? []), touchOf(tuple)]);
+    for (const tuple of row.touches) {
+      const list = touches.get(tuple[1]);
+      if (list) list.push(touchOf(tuple));
+      else touches.set(tuple[1], [touchOf(tuple)]);
+    }
     return {
       seenMessageIds: row.seen,
       views: viewsByVisitor(row.views),
