@@ -22,23 +22,13 @@ export async function applyOncePerOffset<M extends Position>(
 ): Promise<M[]> {
   const table = `${quoteIdent(schema)}.consumer_positions`;
   return manager.transaction(async (transaction) => {
-    // One pass to find the partitions and parse each offset once (this runs for every consumed
-    // message: string keys and BigInt parsing per message showed up in the services' profiles).
+    // Each message's partition key and offset, computed once: this runs for every consumed message,
+    // and rebuilding keys and parsing offsets per use showed up in the services' profiles.
+    const keys = messages.map((message) => partitionKey(message.topic, message.partition));
     const offsets = messages.map((message) => BigInt(message.offset));
-    const partitions = new Map<string, Map<number, bigint>>();
-    for (const message of messages) {
-      let ofTopic = partitions.get(message.topic);
-      if (!ofTopic) partitions.set(message.topic, (ofTopic = new Map<number, bigint>()));
-      ofTopic.set(message.partition, 0n);
-    }
-    const topics: string[] = [];
-    const numbers: number[] = [];
-    for (const [topic, ofTopic] of partitions) {
-      for (const partition of ofTopic.keys()) {
-        topics.push(topic);
-        numbers.push(partition);
-      }
-    }
+    const partitions = [...new Set(keys)];
+    const topics = partitions.map((key) => key.split('\u0000')[0] as string);
+    const numbers = partitions.map((key) => Number(key.split('\u0000')[1]));
     // Create missing rows first so FOR UPDATE has something to lock (two members racing on a
     // partition during a rebalance serialise here).
     await transaction.query(
@@ -53,33 +43,35 @@ export async function applyOncePerOffset<M extends Position>(
        FOR UPDATE`,
       [consumerGroup, topics, numbers],
     );
-    for (const row of rows) partitions.get(row.topic)?.set(row.partition, BigInt(row.next_offset));
-    const nextOf = (message: M) => partitions.get(message.topic)?.get(message.partition) ?? 0n;
-    const fresh = messages.filter((message, index) => (offsets[index] as bigint) >= nextOf(message));
+    const next = new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next_offset)]));
+    const freshIndexes = offsets.flatMap((offset, index) => (offset >= (next.get(keys[index] as string) ?? 0n) ? [index] : []));
+    const fresh = freshIndexes.map((index) => messages[index] as M);
     if (fresh.length > 0) await effect(fresh, transaction);
     // The new next offset per partition: one past the highest fresh offset.
-    const last = new Map<string, Map<number, bigint>>();
-    messages.forEach((message, index) => {
+    const last = new Map<string, bigint>();
+    for (const index of freshIndexes) {
+      const key = keys[index] as string;
       const offset = (offsets[index] as bigint) + 1n;
-      if (offset <= nextOf(message)) return;
-      let ofTopic = last.get(message.topic);
-      if (!ofTopic) last.set(message.topic, (ofTopic = new Map<number, bigint>()));
-      if (offset > (ofTopic.get(message.partition) ?? -1n)) ofTopic.set(message.partition, offset);
-    });
+      if (offset > (last.get(key) ?? -1n)) last.set(key, offset);
+    }
     if (last.size > 0) {
-      const updates = [...last].flatMap(([topic, ofTopic]) => [...ofTopic].map(([partition, offset]) => ({ topic, partition, offset })));
+      const updated = [...last.keys()];
       await transaction.query(
         `UPDATE ${table} AS cp SET next_offset = u.o, updated_at = now()
          FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
          WHERE cp.consumer_group = $1 AND cp.topic = u.t AND cp.partition = u.p`,
         [
           consumerGroup,
-          updates.map((update) => update.topic),
-          updates.map((update) => update.partition),
-          updates.map((update) => String(update.offset)),
+          updated.map((key) => key.split('\u0000')[0]),
+          updated.map((key) => Number(key.split('\u0000')[1])),
+          updated.map((key) => String(last.get(key))),
         ],
       );
     }
     return fresh;
   });
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
