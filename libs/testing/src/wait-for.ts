@@ -31,3 +31,21 @@ export async function waitFor<T>(probe: () => T | NotYet | Promise<T | NotYet>, 
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Waits until every id in `ids` is among the messages read so far, then returns them all. A count
+ * of messages is not enough where some can arrive twice (a relay re-publishing after a kill).
+ */
+export function waitForIds<M>(
+  read: () => M[],
+  idOf: (message: M) => unknown,
+  ids: Iterable<string>,
+  options: WaitOptions = {},
+): Promise<M[]> {
+  const wanted = [...ids];
+  return waitFor(() => {
+    const messages = read();
+    const seen = new Set(messages.map(idOf));
+    return wanted.every((id) => seen.has(id)) && messages;
+  }, options);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './wait-for';
+import { waitFor, waitForIds } from './wait-for';
 
 /** A probe that answers `notYet` for its first calls, then `value`; counts its calls. */
 function probeAnswering<T>(notYet: unknown[], value: T) {
@@ -37,5 +37,27 @@ describe('waitFor', () => {
         { timeoutMs: 20, intervalMs: 1 },
       ),
     ).rejects.toThrow(/last error: not listening/);
+  });
+});
+
+describe('waitForIds', () => {
+  it('waits for every id, not for a count that a duplicate reaches early', async () => {
+    const arrivals = [['a'], ['a', 'a'], ['a', 'a', 'b']];
+    let reads = 0;
+    const read = () => (arrivals[Math.min(reads++, arrivals.length - 1)] as string[]).map((id) => ({ id }));
+    const messages = await waitForIds(read, (message) => message.id, ['a', 'b'], { intervalMs: 1 });
+    expect(messages.map((message) => message.id)).toEqual(['a', 'a', 'b']);
+    expect(reads).toBe(3);
+  });
+
+  it('names what it waited for when an id never comes', async () => {
+    await expect(
+      waitForIds(
+        () => [{ id: 'a' }],
+        (message) => message.id,
+        ['a', 'b'],
+        { timeoutMs: 20, intervalMs: 1, description: 'ids a, b' },
+      ),
+    ).rejects.toThrow(/ids a, b/);
   });
 });

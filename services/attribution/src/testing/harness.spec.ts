@@ -27,6 +27,7 @@ import {
   testLogger,
   testNamespace,
   waitFor,
+  waitForIds,
   type ServiceProcess,
 } from '@touchstream/testing';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
@@ -253,18 +254,12 @@ export class AttributionTestbed {
     this.readers.push(reader);
     const messages = () =>
       reader.received().map((message) => ({ key: message.key, value: JSON.parse(message.value?.toString('utf8') ?? 'null') as unknown }));
-    const idOf = (value: unknown) => (value as { id?: unknown } | null)?.id;
     return {
       upTo: (count) => waitFor(() => reader.received().length >= count && messages(), { description: `${count} messages on ${topic}` }),
       containing: (ids) =>
-        waitFor(
-          () => {
-            const all = messages();
-            const seen = new Set(all.map(({ value }) => idOf(value)));
-            return [...ids].every((id) => seen.has(id)) && all;
-          },
-          { description: `${ids.size} event ids on ${topic}` },
-        ),
+        waitForIds(messages, ({ value }) => (value as { id?: unknown } | null)?.id, ids, {
+          description: `${ids.size} event ids on ${topic}`,
+        }),
     };
   }
 

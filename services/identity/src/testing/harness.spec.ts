@@ -8,7 +8,7 @@ import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEve
 import type { GraphSnapshot } from '@touchstream/identity-graph';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
 
@@ -147,15 +147,7 @@ export class IdentityTestbed {
         .map((message) => ({ key: message.key, value: identityLinkSchema.parse(JSON.parse(message.value?.toString('utf8') ?? 'null')) }));
     return {
       upTo: (count) => waitFor(() => reader.received().length >= count && messages(), { description: `${count} link events` }),
-      containing: (ids) =>
-        waitFor(
-          () => {
-            const all = messages();
-            const seen = new Set(all.map(({ value }) => value.id));
-            return ids.every((id) => seen.has(id)) && all;
-          },
-          { description: `${ids.length} link event ids` },
-        ),
+      containing: (ids) => waitForIds(messages, ({ value }) => value.id, ids, { description: `${ids.length} link event ids` }),
     };
   }
 
