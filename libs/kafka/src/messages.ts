@@ -25,6 +25,11 @@ export interface ConsumedMessage<T> {
   raw?: Buffer | null;
 }
 
+/** A consumed message's value as JSON text: the bytes that arrived, else its value serialised. */
+export function valueText(message: { value: unknown; raw?: Buffer | null }): string {
+  return message.raw ? message.raw.toString('utf8') : JSON.stringify(message.value);
+}
+
 /** An envelope as a Kafka message: JSON value, trace ids also in headers for log joins. */
 export function envelopeMessage(envelope: EnvelopeMeta & { data: unknown }, key: string | null): OutgoingMessage {
   const headers: Record<string, string> = {

@@ -1,5 +1,5 @@
 import type { Touch, UserSources } from '@touchstream/contracts';
-import type { ConsumedMessage } from '@touchstream/kafka';
+import { valueText, type ConsumedMessage } from '@touchstream/kafka';
 import {
   decideTrack,
   newestPerSubject,
@@ -35,7 +35,7 @@ export function originOf(message: ConsumedMessage<{ id: string }>): EventOrigin 
     offset: message.offset,
     key: message.key,
     headers: message.headers,
-    value: () => (message.raw ? message.raw.toString('utf8') : JSON.stringify(message.value)),
+    value: () => valueText(message),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { userSourcesSchema, type SubjectType, type UserSources } from '@touchstream/contracts';
 import { quoteIdent } from '@touchstream/database';
+import { valueText } from '@touchstream/kafka';
 import { subjectKey, type SubjectState } from '@touchstream/segment-delivery';
 
 export type IdentifyHandling = 'delivered' | 'dead-lettered' | 'unchanged' | 'cleared' | 'anonymous-identified' | 'anonymous-disabled';
@@ -75,8 +76,7 @@ export class SinkStore {
     // serialising 50,000 parsed facts again was the sink's largest cost of its own.
     const rows = facts.map(({ fact, raw }) => {
       const { subjectType, subjectId, version } = fact.data;
-      const body = raw ? raw.toString('utf8') : JSON.stringify(fact);
-      return `{"t":${JSON.stringify(subjectType)},"i":${JSON.stringify(subjectId)},"v":${version},"f":${body}}`;
+      return `{"t":${JSON.stringify(subjectType)},"i":${JSON.stringify(subjectId)},"v":${version},"f":${valueText({ value: fact, raw })}}`;
     });
     await this.dataSource.query(
       `INSERT INTO ${this.facts} AS f (subject_type, subject_id, version, fact)
