@@ -62,6 +62,7 @@ export interface StateChanges {
 
 const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 const TOUCH_ARRAY = `json_build_array(touch_id, visitor, message_id, session_id, ${MS('occurred_at')}, channel, user_id, status, revision)`;
+const SUBJECT_ARRAY = 'json_build_array(subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)';
 type TouchTuple = [string, string, string, string, number, string, string | null, string, number];
 type ViewTuple = [string, string, number, boolean, string | null, string | null];
 type LinkTuple = [string, string, number, number];
@@ -211,9 +212,9 @@ export class AttributionStore {
          (SELECT coalesce(json_agg(${TOUCH_ARRAY}), '[]')
             FROM ${perKey('$1', this.t.touches, 'user_id', "AND x.status = 'recorded' AND x.user_id IS NOT NULL")}
             WHERE NOT (t.visitor = ANY($2::text[]))) AS touches,
-         (SELECT coalesce(json_agg(json_build_array(subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)), '[]')
+         (SELECT coalesce(json_agg(${SUBJECT_ARRAY}), '[]')
             FROM ${perKey('$3', this.t.subjects, 'subject_id', "AND x.subject_type = 'anonymous'")}) AS anonymous_subjects,
-         (SELECT coalesce(json_agg(json_build_array(subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)), '[]')
+         (SELECT coalesce(json_agg(${SUBJECT_ARRAY}), '[]')
             FROM ${perKey('$1', this.t.subjects, 'subject_id', "AND x.subject_type = 'user'")}) AS user_subjects`,
       [userIds, exceptVisitors, anonymousIds],
     );
