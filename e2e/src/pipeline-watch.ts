@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { TOPICS, type RawEvent, type TopicSpec } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { gaugeValue, settleVerdict, type PipelineSnapshot, type SettleVerdict } from '@touchstream/local-infra';
@@ -12,6 +13,20 @@ const CONSUMERS: ReadonlyArray<{ service: Consumer; topics: string[]; outbox: bo
   { service: 'attribution', topics: [TOPICS.rawEvents.name, TOPICS.identityLinks.name], outbox: true },
   { service: 'segment-sink', topics: [TOPICS.userSources.name, TOPICS.touches.name], outbox: false },
 ];
+
+/**
+ * For a test suite: starts the pipeline before its tests and, after them, closes the returned
+ * watch and stops the pipeline.
+ */
+export function pipelineForSuite(pipeline: Pipeline): PipelineWatch {
+  const watch = new PipelineWatch(pipeline);
+  beforeAll(() => pipeline.start(), 240_000);
+  afterAll(async () => {
+    await watch.close();
+    await pipeline.stop();
+  });
+  return watch;
+}
 
 /**
  * Looks at a running Pipeline from the outside, as an operator would: consumer-group positions

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPICS, type TopicSpec } from '@touchstream/contracts';
 import { gaugeValue } from '@touchstream/local-infra';
 import { SITE } from '@touchstream/synthetic-data';
@@ -7,7 +7,7 @@ import { runReplayCommand, waitFor, type ReceivedEvent } from '@touchstream/test
 import { archiveTraffic, chunks, TrafficSender } from './archive-traffic';
 import { expectedSubjects, expectedTrackIds, possibleSubjects, subjectOf, type SubjectType } from './delivery-audit';
 import { Pipeline, type ServiceName } from './pipeline';
-import { PipelineWatch } from './pipeline-watch';
+import { pipelineForSuite } from './pipeline-watch';
 
 /** The facts downstream of the raw topic: a replay from earliest must add none of them. */
 const FACT_TOPICS: ReadonlyArray<TopicSpec> = [TOPICS.identityLinks, TOPICS.userSources, TOPICS.touches];
@@ -43,17 +43,7 @@ describe('a replay from earliest of identity, attribution and the sink changes n
     SITE_DOMAINS: SITE.domains.join(','),
     UNWANTED_REFERRALS: SITE.unwantedReferrals.join(','),
   });
-  let watch: PipelineWatch;
-
-  beforeAll(async () => {
-    await pipeline.start();
-    watch = new PipelineWatch(pipeline);
-  }, 240_000);
-
-  afterAll(async () => {
-    await watch?.close();
-    await pipeline.stop();
-  });
+  const watch = pipelineForSuite(pipeline);
 
   async function metric(service: keyof typeof REREAD_COUNTERS): Promise<number> {
     const text = await (await fetch(`${pipeline.url(service)}/metrics`)).text();

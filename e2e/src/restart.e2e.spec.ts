@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { touchIdOf, type RawEvent } from '@touchstream/contracts';
 import { identifyMessageId, trackMessageId } from '@touchstream/segment-delivery';
 import { SITE, type VisitTruth } from '@touchstream/synthetic-data';
@@ -17,7 +17,7 @@ import {
   type SubjectType,
 } from './delivery-audit';
 import { Pipeline } from './pipeline';
-import { PipelineWatch } from './pipeline-watch';
+import { pipelineForSuite } from './pipeline-watch';
 
 const VICTIMS = ['identity', 'attribution', 'segment-sink'] as const;
 const CHUNK = 20;
@@ -37,19 +37,9 @@ describe('a service killed mid-stream and restarted loses and duplicates nothing
     ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: '6000',
     SINK_CONSUMER_SESSION_TIMEOUT_MS: '6000',
   });
-  let watch: PipelineWatch;
+  const watch = pipelineForSuite(pipeline);
   /** Every messageId sent to ingest by any test so far: the raw topic must hold each once, and nothing else. */
   const sent = new Set<string>();
-
-  beforeAll(async () => {
-    await pipeline.start();
-    watch = new PipelineWatch(pipeline);
-  }, 240_000);
-
-  afterAll(async () => {
-    await watch?.close();
-    await pipeline.stop();
-  });
 
   async function debugVersion(type: SubjectType, id: string): Promise<number> {
     const path = type === 'user' ? `/attribution/users/${encodeURIComponent(id)}` : `/attribution/anonymous/${encodeURIComponent(id)}`;
