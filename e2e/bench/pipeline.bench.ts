@@ -38,9 +38,11 @@ import { Pool } from 'pg';
 import {
   brokerCeiling,
   count,
+  describeHostSpeed,
   ensureArchive,
   loadAverage,
   machine,
+  measureHostSpeed,
   optionValue,
   positiveIntegerOption,
   rate,
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
     `pipeline benchmark: at least ${count(options.events)} events, then ${options.liveRate}/s live for ${options.liveSeconds} s; ` +
       `node ${before.node}, ${before.cores} cores (${before.cpuModel}); load average before ${before.loadAverage.join(' ')}`,
   );
+  const hostBefore = measureHostSpeed();
+  log(`before: ${describeHostSpeed(hostBefore)}`);
 
   await ensureDatabase(databaseUrl);
   const archive = await archiveFor(options.events);
@@ -242,11 +246,16 @@ async function main(): Promise<void> {
     const peakRss = pipeline.peakRssBytes();
     const cpuSeconds = pipeline.cpuSeconds();
     const loadAfter = loadAverage();
+    const hostAfter = measureHostSpeed();
 
     const result = {
       at: new Date().toISOString(),
       command: `npm run bench:pipeline -- ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: { ...before, loadAverage: { before: before.loadAverage, atImport: loadAtImport, atDrain: loadAtDrain, after: loadAfter } },
+      machine: {
+        ...before,
+        loadAverage: { before: before.loadAverage, atImport: loadAtImport, atDrain: loadAtDrain, after: loadAfter },
+        hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: hostAfter.cpuMs },
+      },
       archive: { path: archive.path, events: archive.events, people: archive.users, days: ARCHIVE_DAYS, seed: ARCHIVE_SEED },
       rawBrokerCeilingEventsPerSecond: Math.round(ceilingPerSecond),
       import: {
@@ -326,7 +335,8 @@ async function main(): Promise<void> {
         )}, importer ${result.import.cpuSeconds}, this process (receiver, sampling) during the backfill ${result.backfill.benchProcessCpuSeconds}`,
     );
     log(
-      `load average: before ${before.loadAverage.join(' ')}, at import ${loadAtImport.join(' ')}, drained ${loadAtDrain.join(' ')}, after ${loadAfter.join(' ')}`,
+      `load average: before ${before.loadAverage.join(' ')}, at import ${loadAtImport.join(' ')}, drained ${loadAtDrain.join(' ')}, after ${loadAfter.join(' ')}; ` +
+        `host speed probe ${hostBefore.cpuMs} ms CPU before, ${hostAfter.cpuMs} after (lower is faster)`,
     );
     if (options.json) {
       writeJsonResult(options.json, result);

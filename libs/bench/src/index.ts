@@ -1,5 +1,6 @@
 export * from './archive';
 export * from './broker-ceiling';
+export * from './host-speed';
 export * from './options';
 export * from './process-stats';
 export * from './report';

@@ -28,7 +28,9 @@ import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import {
   cpuSecondsOf,
+  describeHostSpeed,
   loadAverage,
+  measureHostSpeed,
   optionValue,
   rate,
   seconds,
@@ -167,6 +169,8 @@ async function main(): Promise<void> {
     `attribution benchmark: at least ${options.events.toLocaleString('en')} raw events, node ${process.version}, ${cpus().length} cores`,
   );
   console.log(`load average before: ${loadAverage().join(' ')}`);
+  const hostBefore = measureHostSpeed();
+  console.log(`before: ${describeHostSpeed(hostBefore)}`);
   try {
     await ensureDatabase(databaseUrl);
     await runtime.provision(topics, [group]);
@@ -308,6 +312,7 @@ async function main(): Promise<void> {
       postgresCpuMicrosecondsPerEvent: Math.round((postgresCpuSeconds * 1e6) / events),
       written,
       loadAverageAfter: loadAverage(),
+      hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: measureHostSpeed().cpuMs },
       verification: undefined as Awaited<ReturnType<typeof verifyFirstTouches>> | undefined,
       samples: samples.map((sample) => ({
         t: Number(seconds(sample.atMs)),
@@ -327,7 +332,9 @@ async function main(): Promise<void> {
     );
     console.log(`written: ${JSON.stringify(written)}`);
     if (deadLetters > 0) console.log(`WARNING: ${deadLetters} messages went to the dead-letter topic`);
-    console.log(`load average after: ${summary.loadAverageAfter.join(' ')}`);
+    console.log(
+      `load average after: ${summary.loadAverageAfter.join(' ')}; host speed probe ${summary.hostSpeedProbeCpuMs.after} ms CPU after (${hostBefore.cpuMs} before)`,
+    );
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);

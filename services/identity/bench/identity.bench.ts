@@ -32,7 +32,9 @@ import { Pool } from 'pg';
 import {
   brokerCeiling,
   cpuSecondsOf,
+  describeHostSpeed,
   loadAverage,
+  measureHostSpeed,
   optionValue,
   rate,
   seconds,
@@ -282,6 +284,8 @@ async function main(): Promise<void> {
       `service: concurrency ${options.concurrency ?? 'default'}, semi-space ${options.semiSpaceMb || 'default'} MB`,
   );
   console.log(`load average before: ${loadAverage().join(' ')}`);
+  const hostBefore = measureHostSpeed();
+  console.log(`before: ${describeHostSpeed(hostBefore)}`);
   try {
     await ensureDatabase(databaseUrl);
     await runtime.provision([TOPICS.rawEvents, TOPICS.identityLinks]);
@@ -313,8 +317,17 @@ async function main(): Promise<void> {
         `(${Math.round((100 * median) / ceilings.postgresEventsPerSecond)}% of the Postgres ceiling, ` +
         `${Math.round((100 * median) / ceilings.brokerEventsPerSecond)}% of the broker ceiling)`,
     );
+    const hostAfter = measureHostSpeed();
+    console.log(`after: ${describeHostSpeed(hostAfter)}`);
     if (options.json) {
-      writeJsonResult(options.json, { events: options.events, producerEventsPerSecond: Math.round(producerRate), ceilings, runs });
+      const hostSpeedProbeCpuMs = { before: hostBefore.cpuMs, after: hostAfter.cpuMs };
+      writeJsonResult(options.json, {
+        events: options.events,
+        producerEventsPerSecond: Math.round(producerRate),
+        ceilings,
+        runs,
+        hostSpeedProbeCpuMs,
+      });
     }
   } finally {
     await runtime.deleteTopics([rawTopic, runtime.topic(TOPICS.identityLinks)]).catch((error: unknown) => {

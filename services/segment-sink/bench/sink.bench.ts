@@ -28,7 +28,9 @@ import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import {
   cpuSecondsOf,
+  describeHostSpeed,
   loadAverage,
+  measureHostSpeed,
   optionValue,
   percentile,
   rate,
@@ -303,6 +305,8 @@ async function main(): Promise<void> {
 
   console.log(`segment-sink benchmark: ${options.users.toLocaleString('en')} people -> ${expected.toLocaleString('en')} Segment calls`);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadAverage().join(' ')}`);
+  const hostBefore = measureHostSpeed();
+  console.log(`before: ${describeHostSpeed(hostBefore)}`);
 
   await ensureDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
@@ -387,6 +391,7 @@ async function main(): Promise<void> {
       batchEvents: { mean: Math.round(events / accepted.length), p50: percentile(perBatch, 50), max: perBatch.at(-1) ?? 0 },
       sinkCpuSeconds: cpu,
       loadAverage: loadAverage(),
+      hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: measureHostSpeed().cpuMs },
     };
     console.log(
       `2. sink ready after ${seconds(readyMs)} s (consumer group joined); all ${expected.toLocaleString('en')} events delivered ${seconds(doneMs)} s after start`,
@@ -401,7 +406,8 @@ async function main(): Promise<void> {
         `events per batch mean ${summary.batchEvents.mean} / max ${summary.batchEvents.max}`,
     );
     console.log(
-      `   sink CPU ${cpu.toFixed(1)} s (${(cpu / (doneMs / 1000)).toFixed(2)} cores); load average after ${summary.loadAverage.join(' ')}`,
+      `   sink CPU ${cpu.toFixed(1)} s (${(cpu / (doneMs / 1000)).toFixed(2)} cores); load average after ${summary.loadAverage.join(' ')}; ` +
+        `host speed probe ${summary.hostSpeedProbeCpuMs.after} ms CPU after (${hostBefore.cpuMs} before)`,
     );
 
     await service.stop('SIGTERM');
