@@ -51,5 +51,14 @@ export const databaseEnv = {
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 };
 
+/** Settings of a service that publishes through a transactional outbox (identity, attribution). */
+export const outboxEnv = {
+  /**
+   * 0 (default): an outbox row is deleted once the broker acknowledged it. More: rows are marked
+   * sent and kept this many minutes, to look at what a service published (costs Postgres more).
+   */
+  OUTBOX_KEEP_SENT_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10_080).default(0)),
+};
+
 /** A Postgres schema name: each service owns one (overridable so tests can isolate). */
 export const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');

@@ -220,14 +220,12 @@ async function main(): Promise<void> {
         pending: Number(row?.pending ?? 0),
       };
     };
-    /** Exact counts, once at the end. */
+    /** Facts written, from the service's own counters, once at the end (published rows leave the outbox). */
     const finalCounts = async () => {
-      const result = await pool.query<{ touches: string; facts: string }>(
-        `SELECT (SELECT count(*) FROM "${schema}".outbox WHERE topic = $1)::text AS touches,
-                (SELECT count(*) FROM "${schema}".outbox)::text AS facts`,
-        [runtime.topic(TOPICS.touches)],
-      );
-      return { touches: Number(result.rows[0]?.touches ?? 0), facts: Number(result.rows[0]?.facts ?? 0) };
+      const metrics = await fetch(`${service?.url}/metrics`).then((response) => response.text());
+      const facts = (topic: string) =>
+        Number(new RegExp(`^touchstream_attribution_facts_total\\{topic="${topic}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+      return { touches: facts('touches'), facts: facts('touches') + facts('user_sources') };
     };
     // CPU of the service's Postgres backends (its connection pool, named after its schema), sampled
     // as it runs: a backend's counter is kept at its last value if the pool closes it.

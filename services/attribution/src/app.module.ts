@@ -49,7 +49,7 @@ export class AttributionAppModule {
           consumerGroups: [options.consumerGroup],
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, options.schema), migrations: attributionMigrations }),
-        OutboxModule.forRoot({ schema: options.schema }),
+        OutboxModule.forRoot({ schema: options.schema, keepSentMs: config.OUTBOX_KEEP_SENT_MINUTES * 60_000 }),
       ],
       controllers: [AttributionController, ReplayController],
       providers: [

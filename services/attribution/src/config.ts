@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LAST_TOUCH_MODELS } from '@touchstream/contracts';
-import { commonEnv, databaseEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { commonEnv, databaseEnv, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const boundedInt = (fallback: number, min: number, max: number) =>
@@ -42,6 +42,7 @@ export const attributionConfigSchema = z
   .object({
     ...commonEnv,
     ...databaseEnv,
+    ...outboxEnv,
     ATTRIBUTION_PORT: portSchema.default(3002),
     ATTRIBUTION_DB_SCHEMA: schemaNameSchema.default('attribution'),
     ATTRIBUTION_CONSUMER_GROUP: z.preprocess(

@@ -15,6 +15,7 @@ describe('attribution config', () => {
       ATTRIBUTION_SESSION_MAX_HOURS: 24,
       ATTRIBUTION_LAST_TOUCH_MODEL: 'last-non-direct',
       ATTRIBUTION_LOOKBACK_DAYS: 90,
+      OUTBOX_KEEP_SENT_MINUTES: 0,
       SITE_DOMAINS: [],
       UNWANTED_REFERRALS: [],
     });
@@ -24,6 +25,12 @@ describe('attribution config', () => {
       lastTouchModel: 'last-non-direct',
       lookbackMs: 90 * 86_400_000,
     });
+  });
+
+  it('keeps published outbox rows only when asked, for a bounded time', () => {
+    expect(loadConfig(attributionConfigSchema, { OUTBOX_KEEP_SENT_MINUTES: '60' }).OUTBOX_KEEP_SENT_MINUTES).toBe(60);
+    expect(() => loadConfig(attributionConfigSchema, { OUTBOX_KEEP_SENT_MINUTES: '-1' })).toThrow(/OUTBOX_KEEP_SENT_MINUTES/);
+    expect(() => loadConfig(attributionConfigSchema, { OUTBOX_KEEP_SENT_MINUTES: 'a day' })).toThrow(ConfigError);
   });
 
   it('reads comma-separated domain lists, trimmed and lower-cased', () => {

@@ -222,8 +222,7 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
     const cpuSeconds = cpuSecondsOf(service.pid);
     const counts = await pool.query<Record<string, string>>(
       `SELECT (SELECT count(*) FROM "${schema}".links)::text AS links, (SELECT count(*) FROM "${schema}".timeline)::text AS timeline,
-              (SELECT count(*) FROM "${schema}".seen_ids)::text AS ids, (SELECT count(*) FROM "${schema}".traits)::text AS traits,
-              (SELECT count(*) FROM "${schema}".outbox)::text AS outbox`,
+              (SELECT count(*) FROM "${schema}".seen_ids)::text AS ids, (SELECT count(*) FROM "${schema}".traits)::text AS traits`,
     );
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -238,7 +237,7 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
       serviceCpuMicrosecondsPerEvent: Math.round((cpuSeconds * 1e6) / options.events),
       batches: metric('touchstream_identity_batch_seconds_count'),
       batchTransactionSeconds: Number(metric('touchstream_identity_batch_seconds_sum').toFixed(1)),
-      written: counts.rows[0],
+      written: { ...counts.rows[0], published: String(metric('touchstream_outbox_published_total')) },
       loadAverage: { before: loadBefore, after: loadAverage() },
       samples: samples.map((sample) => ({
         t: Number(seconds(sample.atMs)),

@@ -49,7 +49,7 @@ export class IdentityAppModule {
           consumerGroups: [config.IDENTITY_CONSUMER_GROUP],
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.IDENTITY_DB_SCHEMA), migrations: identityMigrations }),
-        OutboxModule.forRoot({ schema: config.IDENTITY_DB_SCHEMA }),
+        OutboxModule.forRoot({ schema: config.IDENTITY_DB_SCHEMA, keepSentMs: config.OUTBOX_KEEP_SENT_MINUTES * 60_000 }),
       ],
       controllers: [IdentityDebugController, ReplayController],
       providers: [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, databaseEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { commonEnv, databaseEnv, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const intSetting = (min: number, max: number, fallback: number) =>
@@ -9,6 +9,7 @@ const intSetting = (min: number, max: number, fallback: number) =>
 export const identityConfigSchema = z.object({
   ...commonEnv,
   ...databaseEnv,
+  ...outboxEnv,
   IDENTITY_PORT: portSchema.default(3001),
   IDENTITY_DB_SCHEMA: schemaNameSchema.default('identity'),
   /**

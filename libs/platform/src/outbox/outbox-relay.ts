@@ -9,7 +9,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How often an idle relay looks for rows nobody told it about (another instance's, a restart's). */
   idlePollMs?: number;
-  /** Sent rows are deleted after this long (they are only kept to make a re-publish explainable). */
+  /**
+   * 0 (the default): a row is deleted in the transaction that saw the broker acknowledge it.
+   * More: it is marked sent and deleted this long after, to look at what was published (tests
+   * read them as the record of what a service emitted). Marking costs Postgres about 7x what
+   * deleting does (a non-HOT update: sent_at is in outbox_unsent's predicate), and the rows kept
+   * through a backfill make the table many times its working size.
+   */
   keepSentMs?: number;
   onPublished?: (count: number) => void;
 }
@@ -24,10 +30,11 @@ interface OutboxRecord {
 }
 
 /**
- * Publishes outbox rows in commit order and marks them sent. One relay per schema publishes at a
- * time (a transaction-scoped advisory lock), which keeps per-key order across instances. A row
- * is marked sent only after the broker acknowledged it, so a crash re-publishes, never loses;
- * consumers recognise the re-publish by the event's deterministic id.
+ * Publishes outbox rows in commit order and deletes them (or marks them sent, see keepSentMs).
+ * One relay per schema publishes at a time (a transaction-scoped advisory lock), which keeps
+ * per-key order across instances. A row is deleted or marked only in the transaction that saw
+ * the broker acknowledge it, so a crash re-publishes, never loses; consumers recognise the
+ * re-publish by the event's deterministic id.
  */
 export class OutboxRelay {
   private readonly table: string;
@@ -139,17 +146,24 @@ export class OutboxRelay {
         byTopic.set(row.topic, list);
       }
       await Promise.all([...byTopic].map(([topic, messages]) => this.producer.send(topic, messages)));
-      await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
+      const published = rows.map((row) => row.seq);
+      if (this.keepsSent) await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
+      else await transaction.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [published]);
       this.options.onPublished?.(rows.length);
       return rows.length;
     });
   }
 
+  private get keepsSent(): boolean {
+    return (this.options.keepSentMs ?? 0) > 0;
+  }
+
   private async cleanupIfDue(): Promise<void> {
+    if (!this.keepsSent) return;
     const now = Date.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
-    const keepMs = this.options.keepSentMs ?? 24 * 60 * 60 * 1000;
+    const keepMs = this.options.keepSentMs ?? 0;
     await this.dataSource.query(
       `DELETE FROM ${this.table} WHERE sent_at IS NOT NULL AND sent_at < now() - ($1::bigint * interval '1 millisecond')`,
       [keepMs],

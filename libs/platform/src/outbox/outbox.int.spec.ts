@@ -117,6 +117,51 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     await reader.stop();
   });
 
+  it('deletes each row once the broker acknowledged it (by default), and with keepSentMs marks it sent and keeps it instead', async () => {
+    const topic = runtime.topic(topicSpec);
+    const rowsOf = async (prefix: string) =>
+      (await dataSource.query(
+        `SELECT event_id, sent_at IS NOT NULL AS sent FROM ${namespace.schema}.outbox WHERE event_id LIKE $1 ORDER BY seq`,
+        [`${prefix}-%`],
+      )) as Array<{ event_id: string; sent: boolean }>;
+    const write = (prefix: string) =>
+      dataSource.transaction((tx) =>
+        appendToOutbox(
+          tx,
+          namespace.schema,
+          [1, 2].map((n) => ({ eventId: `${prefix}-${n}`, topic, key: 'k', payload: { prefix, n } })),
+        ).then(() => undefined),
+      );
+
+    // The relay the earlier tests started would race these drains for the rows: stopped here.
+    await relay.stop();
+    await write('deleted');
+    expect(await rowsOf('deleted')).toHaveLength(2);
+    expect(await relay.drain()).toBe(2);
+    expect(await rowsOf('deleted')).toEqual([]);
+
+    const keeping = new OutboxRelay(dataSource, runtime.producer, logger, { schema: namespace.schema, keepSentMs: 60_000 });
+    await write('kept');
+    expect(await keeping.drain()).toBe(2);
+    expect(await rowsOf('kept')).toEqual([
+      { event_id: 'kept-1', sent: true },
+      { event_id: 'kept-2', sent: true },
+    ]);
+    expect(await keeping.pending()).toBe(0);
+    // Both modes published both pairs, once each.
+    const reader = runtime.reader(topic);
+    await reader.start();
+    const published = () => reader.json<{ prefix?: string; n?: number }>().filter((value) => value.prefix !== undefined);
+    const values = await waitFor(() => published().length >= 4 && published(), { description: '4 rows published' });
+    expect(values).toEqual([
+      { prefix: 'deleted', n: 1 },
+      { prefix: 'deleted', n: 2 },
+      { prefix: 'kept', n: 1 },
+      { prefix: 'kept', n: 2 },
+    ]);
+    await reader.stop();
+  });
+
   it('applies a redelivered batch once: offsets already applied are skipped, in the same transaction as the effect', async () => {
     const applied: string[] = [];
     const batch = [0, 1, 2].map((offset) => ({ topic: 't', partition: 0, offset: String(offset), id: `m${offset}` }));

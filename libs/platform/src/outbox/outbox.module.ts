@@ -33,7 +33,7 @@ export class OutboxModule {
           useFactory: (dataSource: DataSource, kafka: KafkaRuntime, logger: Logger, metrics: MetricsRegistry) => {
             const published = new Counter({
               name: 'touchstream_outbox_published_total',
-              help: 'Outbox rows published to Kafka and marked sent',
+              help: 'Outbox rows published to Kafka (and deleted, or marked sent where OUTBOX_KEEP_SENT_MINUTES keeps them)',
               registers: [metrics.registry],
             });
             const relay = new OutboxRelay(dataSource, kafka.producer, logger.child({ component: 'outbox-relay' }), {

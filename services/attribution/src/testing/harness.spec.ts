@@ -111,6 +111,8 @@ export class AttributionTestbed {
       ATTRIBUTION_DB_SCHEMA: this.namespace.schema,
       ATTRIBUTION_CONSUMER_GROUP: this.group,
       SITE_DOMAINS: SITE_DOMAIN,
+      // The outbox's published rows are these tests' record of everything the service emitted.
+      OUTBOX_KEEP_SENT_MINUTES: '1440',
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
       LOG_LEVEL: 'warn',
       ...overrides,

@@ -64,6 +64,8 @@ export class IdentityTestbed {
       IDENTITY_CONSUMER_GROUP: this.group,
       // Test events carry fixed 2026 timestamps: keep them all in the timeline.
       IDENTITY_TIMELINE_RETENTION_DAYS: '36500',
+      // The outbox's published rows are these tests' record of everything the service emitted.
+      OUTBOX_KEEP_SENT_MINUTES: '1440',
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
       LOG_LEVEL: 'warn',
       ...overrides,
