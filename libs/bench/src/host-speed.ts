@@ -7,7 +7,7 @@
  * a run whose probe took 1.5x as long as another's was on a 1.5x slower host.
  *
  * The workload is what the services spend their CPU on: JSON.parse and JSON.stringify of event-
- * shaped objects (URLs, ISO timestamps, ids), single-threaded, about half a second on the
+ * shaped objects (URLs, ISO timestamps, ids), single-threaded, 0.3-0.8 s per repeat on the
  * development machine when it is quiet. CPU time, not wall-clock time, so that a probe which
  * waited for a core reads the same; a slower core still reads slower.
  */
@@ -34,9 +34,22 @@ function workloadDocument(): string {
   );
 }
 
-/** Runs the workload once (`rounds` parses and re-serialisations) and times it. */
-export function measureHostSpeed(rounds = ROUNDS): HostSpeed {
+/**
+ * Runs the workload `repeats` times (`rounds` parses and re-serialisations each) and keeps the
+ * fastest: a repeat that shared its core with the broker's or Postgres's work says less about
+ * the host than the quickest one.
+ */
+export function measureHostSpeed(rounds = ROUNDS, repeats = 3): HostSpeed {
   const document = workloadDocument();
+  let fastest: HostSpeed | undefined;
+  for (let repeat = 0; repeat < repeats; repeat += 1) {
+    const speed = runWorkload(document, rounds);
+    if (fastest === undefined || speed.cpuMs < fastest.cpuMs) fastest = speed;
+  }
+  return fastest as HostSpeed;
+}
+
+function runWorkload(document: string, rounds: number): HostSpeed {
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   let parsedObjects = 0;
@@ -53,7 +66,7 @@ export function measureHostSpeed(rounds = ROUNDS): HostSpeed {
   };
 }
 
-/** One line for a report: "host speed probe 524 ms CPU (0.5 s of JSON work; lower is faster)". */
+/** One line for a report: "host speed probe 524 ms CPU, 530 ms wall (...; lower is faster)". */
 export function describeHostSpeed(speed: HostSpeed): string {
   return `host speed probe ${speed.cpuMs} ms CPU, ${speed.wallMs} ms wall (fixed JSON workload; lower is faster)`;
 }

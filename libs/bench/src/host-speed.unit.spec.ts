@@ -3,13 +3,13 @@ import { describeHostSpeed, measureHostSpeed } from './host-speed';
 
 describe('measureHostSpeed', () => {
   it('does the same amount of work on every run, whatever the host', () => {
-    expect(measureHostSpeed(3).parsedObjects).toBe(6_000);
-    expect(measureHostSpeed(5).parsedObjects).toBe(10_000);
+    expect(measureHostSpeed(3, 1).parsedObjects).toBe(6_000);
+    expect(measureHostSpeed(5, 2).parsedObjects).toBe(10_000);
   });
 
   it('times the work: more rounds take more CPU', () => {
-    const short = measureHostSpeed(2);
-    const long = measureHostSpeed(40);
+    const short = measureHostSpeed(2, 1);
+    const long = measureHostSpeed(40, 1);
     expect(long.cpuMs).toBeGreaterThan(short.cpuMs);
     expect(long.wallMs).toBeGreaterThan(0);
   });
