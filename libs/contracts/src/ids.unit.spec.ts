@@ -12,4 +12,9 @@ describe('deterministicId', () => {
     expect(deterministicId('ns', 'ab', 'c')).not.toBe(deterministicId('ns', 'a', 'bc'));
     expect(deterministicId('ns1', 'a')).not.toBe(deterministicId('ns2', 'a'));
   });
+
+  it('never changes: ids published by earlier versions must come out the same (Segment and consumers dedupe on them)', () => {
+    expect(deterministicId('segment-sink.track', 'touch-1')).toBe('f5157f3f-f293-5581-bba7-cbe15560f7fd');
+    expect(deterministicId('ns', 'caf\u00e9', '', '42')).toBe('e1f862ae-5a2c-54a4-84fb-62b47d9a641f');
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { deterministicId, type SubjectType, type TouchData, type UserSourcesData } from '@touchstream/contracts';
 import { sourceFieldsOf, userSourcesTraits } from './source-fields';
 
@@ -98,8 +98,8 @@ export function trackCall(touch: TouchData, userId: string | null, settings: Cal
 
 /** A short fingerprint of traits: the same traits (built in a fixed key order) give the same hash. */
 export function traitsHash(traits: Record<string, string>): string {
-  const hash = createHash('sha256');
-  // Length-prefixed, so ('ab','c') and ('a','bc') differ.
-  for (const [key, value] of Object.entries(traits)) hash.update(`${key.length}:${key}${value.length}:${value}`);
-  return hash.digest('hex').slice(0, 32);
+  // Length-prefixed, so ('ab','c') and ('a','bc') differ; one string hashed in one call.
+  let input = '';
+  for (const [key, value] of Object.entries(traits)) input += `${key.length}:${key}${value.length}:${value}`;
+  return hash('sha256', input, 'hex').slice(0, 32);
 }

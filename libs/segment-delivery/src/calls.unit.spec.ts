@@ -114,5 +114,10 @@ describe('Segment calls', () => {
     expect(traitsHash({ a: '1', b: '2' })).toBe(traitsHash({ a: '1', b: '2' }));
     expect(traitsHash({ a: '1', b: '2' })).not.toBe(traitsHash({ a: '1', b: '3' }));
     expect(traitsHash({})).toHaveLength(32);
+    // Stored with every identify sent: a different hash for the same traits would re-send them all.
+    expect(traitsHash({ source_first_channel: 'Paid Search', source_first_url: 'https://example.com/caf\u00e9?utm_source=x' })).toBe(
+      '90bbe25c1dd005ee07b308d91f68394c',
+    );
+    expect(traitsHash({})).toBe('e3b0c44298fc1c149afbf4c8996fb924');
   });
 });
