@@ -254,7 +254,7 @@ async function main(): Promise<void> {
       machine: {
         ...before,
         loadAverage: { before: before.loadAverage, atImport: loadAtImport, atDrain: loadAtDrain, after: loadAfter },
-        hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: hostAfter.cpuMs },
+        hostSpeedProbe: { before: hostBefore, after: hostAfter },
       },
       archive: { path: archive.path, events: archive.events, people: archive.users, days: ARCHIVE_DAYS, seed: ARCHIVE_SEED },
       rawBrokerCeilingEventsPerSecond: Math.round(ceilingPerSecond),
@@ -336,7 +336,7 @@ async function main(): Promise<void> {
     );
     log(
       `load average: before ${before.loadAverage.join(' ')}, at import ${loadAtImport.join(' ')}, drained ${loadAtDrain.join(' ')}, after ${loadAfter.join(' ')}; ` +
-        `host speed probe ${hostBefore.cpuMs} ms CPU before, ${hostAfter.cpuMs} after (lower is faster)`,
+        `after: ${describeHostSpeed(hostAfter)}`,
     );
     if (options.json) {
       writeJsonResult(options.json, result);

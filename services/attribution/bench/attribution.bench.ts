@@ -310,7 +310,7 @@ async function main(): Promise<void> {
       postgresCpuMicrosecondsPerEvent: Math.round((postgresCpuSeconds * 1e6) / events),
       written,
       loadAverageAfter: loadAverage(),
-      hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: measureHostSpeed().cpuMs },
+      hostSpeedProbe: { before: hostBefore, after: measureHostSpeed() },
       verification: undefined as Awaited<ReturnType<typeof verifyFirstTouches>> | undefined,
       samples: samples.map((sample) => ({
         t: Number(seconds(sample.atMs)),
@@ -330,9 +330,7 @@ async function main(): Promise<void> {
     );
     console.log(`written: ${JSON.stringify(written)}`);
     if (deadLetters > 0) console.log(`WARNING: ${deadLetters} messages went to the dead-letter topic`);
-    console.log(
-      `load average after: ${summary.loadAverageAfter.join(' ')}; host speed probe ${summary.hostSpeedProbeCpuMs.after} ms CPU after (${hostBefore.cpuMs} before)`,
-    );
+    console.log(`load average after: ${summary.loadAverageAfter.join(' ')}; after: ${describeHostSpeed(summary.hostSpeedProbe.after)}`);
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);

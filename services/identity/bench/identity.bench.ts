@@ -319,13 +319,13 @@ async function main(): Promise<void> {
     const hostAfter = measureHostSpeed();
     console.log(`after: ${describeHostSpeed(hostAfter)}`);
     if (options.json) {
-      const hostSpeedProbeCpuMs = { before: hostBefore.cpuMs, after: hostAfter.cpuMs };
+      const hostSpeedProbe = { before: hostBefore, after: hostAfter };
       writeJsonResult(options.json, {
         events: options.events,
         producerEventsPerSecond: Math.round(producerRate),
         ceilings,
         runs,
-        hostSpeedProbeCpuMs,
+        hostSpeedProbe,
       });
     }
   } finally {

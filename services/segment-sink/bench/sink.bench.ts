@@ -391,7 +391,7 @@ async function main(): Promise<void> {
       batchEvents: { mean: Math.round(events / accepted.length), p50: percentile(perBatch, 50), max: perBatch.at(-1) ?? 0 },
       sinkCpuSeconds: cpu,
       loadAverage: loadAverage(),
-      hostSpeedProbeCpuMs: { before: hostBefore.cpuMs, after: measureHostSpeed().cpuMs },
+      hostSpeedProbe: { before: hostBefore, after: measureHostSpeed() },
     };
     console.log(
       `2. sink ready after ${seconds(readyMs)} s (consumer group joined); all ${expected.toLocaleString('en')} events delivered ${seconds(doneMs)} s after start`,
@@ -407,7 +407,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `   sink CPU ${cpu.toFixed(1)} s (${(cpu / (doneMs / 1000)).toFixed(2)} cores); load average after ${summary.loadAverage.join(' ')}; ` +
-        `host speed probe ${summary.hostSpeedProbeCpuMs.after} ms CPU after (${hostBefore.cpuMs} before)`,
+        `after: ${describeHostSpeed(summary.hostSpeedProbe.after)}`,
     );
 
     await service.stop('SIGTERM');
