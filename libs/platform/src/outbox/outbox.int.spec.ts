@@ -119,11 +119,11 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
 
   it('deletes each row once the broker acknowledged it (by default), and with keepSentMs marks it sent and keeps it instead', async () => {
     const topic = runtime.topic(topicSpec);
-    const rowsOf = async (prefix: string) =>
-      (await dataSource.query(
+    const rowsOf = (prefix: string) =>
+      dataSource.query<Array<{ event_id: string; sent: boolean }>>(
         `SELECT event_id, sent_at IS NOT NULL AS sent FROM ${namespace.schema}.outbox WHERE event_id LIKE $1 ORDER BY seq`,
         [`${prefix}-%`],
-      )) as Array<{ event_id: string; sent: boolean }>;
+      );
     const write = (prefix: string) =>
       dataSource.transaction((tx) =>
         appendToOutbox(
