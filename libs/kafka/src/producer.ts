@@ -13,6 +13,14 @@ export interface EventProducerOptions {
   maxBatchBytes?: number;
   /** Broker-side wait for acks=all before the request fails. */
   ackTimeoutMs?: number;
+  /**
+   * How long one produce request (kafkajs's own retries included) may take before it counts as
+   * failed: its callers' sends reject with a RetriableError and the next request goes through a
+   * new producer. Without it, a request kafkajs never settles holds every later send behind it:
+   * an outbox relay stopped publishing for 13 minutes in one benchmark run while its consumer
+   * went on (docs/benchmarks-attribution.md, round 6).
+   */
+  requestDeadlineMs?: number;
   /** Called after each produce request, for metrics. */
   onBatchSent?: (info: { messages: number; bytes: number; durationMs: number }) => void;
 }
@@ -167,11 +175,14 @@ export class EventProducer {
       const started = performance.now();
       try {
         if (this.renewBeforeNextSend) await this.renewProducer();
-        await this.producer.sendBatch({
-          acks: -1,
-          timeout: this.options.ackTimeoutMs ?? 10_000,
-          topicMessages: groupByTopic(batch),
-        });
+        await withinDeadline(
+          this.producer.sendBatch({
+            acks: -1,
+            timeout: this.options.ackTimeoutMs ?? 10_000,
+            topicMessages: groupByTopic(batch),
+          }),
+          this.options.requestDeadlineMs ?? 120_000,
+        );
         for (const ticket of batch) ticket.resolve();
         this.options.onBatchSent?.({
           messages: batch.reduce((sum, ticket) => sum + ticket.messages.length, 0),
@@ -202,6 +213,23 @@ export class EventProducer {
     }
     return batch;
   }
+}
+
+/** The request's outcome, or a RetriableError once `deadlineMs` passed without one (the request itself is abandoned). */
+function withinDeadline(request: Promise<unknown>, deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RetriableError(`produce request did not settle within ${deadlineMs} ms; abandoned`)), deadlineMs);
+  });
+  // An abandoned request may still reject later: that outcome has no caller left to tell.
+  request.catch(() => undefined);
+  return Promise.race([request, deadline]).then(
+    () => clearTimeout(timer),
+    (error: unknown) => {
+      clearTimeout(timer);
+      throw error;
+    },
+  );
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@touchstream/logging';
+import { RetriableError } from './errors';
 import { EventProducer, splitIntoRequests } from './producer';
 
-type Step = 'ack' | 'fail';
+type Step = 'ack' | 'fail' | 'hang';
 
 /** Stands in for a kafkajs producer: records what happens to it, fails when its script says so. */
 class ScriptedProducer {
@@ -41,7 +42,9 @@ class ScriptedProducer {
 
   sendBatch(request: { topicMessages: Array<{ messages: unknown[] }> }): Promise<void> {
     this.sent.push(request.topicMessages.reduce((sum, topic) => sum + topic.messages.length, 0));
-    const outcome = this.steps.shift() === 'fail' ? Promise.reject(new Error('Request Produce timed out')) : Promise.resolve();
+    const step = this.steps.shift();
+    if (step === 'hang') return new Promise<void>(() => undefined);
+    const outcome = step === 'fail' ? Promise.reject(new Error('Request Produce timed out')) : Promise.resolve();
     if (!this.hold) return outcome;
     return new Promise<void>((resolve) => this.held.push(resolve)).then(() => outcome);
   }
@@ -85,6 +88,20 @@ describe('EventProducer', () => {
     expect(created[0]).toMatchObject({ state: 'disconnected', sent: [2] });
     expect(created[1]).toMatchObject({ state: 'connected', sent: [2] });
     expect(producer.isConnected()).toBe(true);
+  });
+
+  it('gives up on a produce request that never settles, so later sends are not held behind it forever', async () => {
+    const { kafka, created } = kafkaWith(new ScriptedProducer(['hang']), new ScriptedProducer(['ack']));
+    const producer = new EventProducer(kafka, logger, { requestDeadlineMs: 50 });
+    await producer.connect();
+    const stuck = producer.send('t', [message(1)]);
+    const queued = producer.send('t', [message(2)]);
+    await expect(stuck).rejects.toThrow(RetriableError);
+    await expect(stuck).rejects.toThrow('did not settle within 50 ms');
+    // The send queued behind it goes out through a new producer and is acknowledged.
+    await expect(queued).resolves.toBeUndefined();
+    expect(created.map((scripted) => scripted.sent)).toEqual([[1], [1]]);
+    expect(created[0]?.state).toBe('disconnected');
   });
 
   it('keeps one producer while requests succeed', async () => {
