@@ -26,9 +26,9 @@ export async function applyOncePerOffset<M extends Position>(
     // and rebuilding keys and parsing offsets per use showed up in the services' profiles.
     const keys = messages.map((message) => partitionKey(message.topic, message.partition));
     const offsets = messages.map((message) => BigInt(message.offset));
-    const partitions = [...new Set(keys)];
-    const topics = partitions.map((key) => key.split('\u0000')[0] as string);
-    const numbers = partitions.map((key) => Number(key.split('\u0000')[1]));
+    const partitions = [...new Set(keys)].map(partitionOf);
+    const topics = partitions.map(({ topic }) => topic);
+    const numbers = partitions.map(({ partition }) => partition);
     // Create missing rows first so FOR UPDATE has something to lock (two members racing on a
     // partition during a rebalance serialise here).
     await transaction.query(
@@ -55,16 +55,16 @@ export async function applyOncePerOffset<M extends Position>(
       if (offset > (last.get(key) ?? -1n)) last.set(key, offset);
     }
     if (last.size > 0) {
-      const updated = [...last.keys()];
+      const updated = [...last.keys()].map(partitionOf);
       await transaction.query(
         `UPDATE ${table} AS cp SET next_offset = u.o, updated_at = now()
          FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
          WHERE cp.consumer_group = $1 AND cp.topic = u.t AND cp.partition = u.p`,
         [
           consumerGroup,
-          updated.map((key) => key.split('\u0000')[0]),
-          updated.map((key) => Number(key.split('\u0000')[1])),
-          updated.map((key) => String(last.get(key))),
+          updated.map(({ topic }) => topic),
+          updated.map(({ partition }) => partition),
+          updated.map(({ key }) => String(last.get(key))),
         ],
       );
     }
@@ -74,4 +74,10 @@ export async function applyOncePerOffset<M extends Position>(
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
+}
+
+/** The topic and partition a partitionKey names. */
+function partitionOf(key: string): { key: string; topic: string; partition: number } {
+  const separator = key.lastIndexOf('\u0000');
+  return { key, topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) };
 }
