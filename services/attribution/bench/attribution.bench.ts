@@ -42,6 +42,7 @@ import {
 import { IDENTITY_LINK_TYPE, identityLinkId, rawEventKey, toRawEvent, TOPICS, type IdentityLink } from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime } from '@touchstream/kafka';
+import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive, SITE, type SyntheticArchive } from '@touchstream/synthetic-data';
 
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
     // Sampled every second, so it must stay cheap: positions and unsent rows come from small tables
     // and the outbox_unsent index, touches from the service's own counter. Counting the outbox
     // (hundreds of MB by the end) every second made the bench compete with the service it measures.
-    const touchesCounter = /^touchstream_attribution_facts_total\{topic="touches"\} (\d+)/m;
+    const touchFacts = (metrics: string) => gaugeValue(metrics, 'touchstream_attribution_facts_total{topic="touches"}') ?? 0;
     const progress = async () => {
       const result = await pool.query<{ applied: string | null; pending: string }>(
         `SELECT (SELECT sum(next_offset) FROM "${schema}".consumer_positions WHERE consumer_group = $1)::text AS applied,
@@ -216,16 +217,15 @@ async function main(): Promise<void> {
       const row = result.rows[0];
       return {
         applied: Number(row?.applied ?? 0),
-        touches: Number(touchesCounter.exec(metrics)?.[1] ?? 0),
+        touches: touchFacts(metrics),
         pending: Number(row?.pending ?? 0),
       };
     };
     /** Facts written, from the service's own counters, once at the end (published rows leave the outbox). */
     const finalCounts = async () => {
       const metrics = await fetch(`${service?.url}/metrics`).then((response) => response.text());
-      const facts = (topic: string) =>
-        Number(new RegExp(`^touchstream_attribution_facts_total\\{topic="${topic}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
-      return { touches: facts('touches'), facts: facts('touches') + facts('user_sources') };
+      // Summed over its topic label: touches and user_sources.
+      return { touches: touchFacts(metrics), facts: gaugeValue(metrics, 'touchstream_attribution_facts_total') ?? 0 };
     };
     // CPU of the service's Postgres backends (its connection pool, named after its schema), sampled
     // as it runs: a backend's counter is kept at its last value if the pool closes it.
