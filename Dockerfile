@@ -24,4 +24,6 @@ COPY --from=build /app/services services
 USER node
 ARG SERVICE=ingest
 ENV SERVICE=${SERVICE}
-CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.js"]
+# The service's declared Node flags (package.json "touchstream.nodeFlags"), as npm start and the
+# benchmarks run it.
+CMD ["sh", "-c", "exec node $(node -p \"(require('./services/' + process.env.SERVICE + '/package.json').touchstream?.nodeFlags ?? []).join(' ')\") services/${SERVICE}/dist/main.js"]

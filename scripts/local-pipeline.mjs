@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import localInfra from '@touchstream/local-infra';
 
-const { REPO_ROOT, provideKafka, providePostgres, stopAll } = localInfra;
+const { REPO_ROOT, provideKafka, providePostgres, serviceNodeFlags, stopAll } = localInfra;
 
 export const SERVICES = [
   { name: 'ingest', portVariable: 'INGEST_PORT', port: 3000 },
@@ -58,7 +58,7 @@ export class LocalPipeline {
       const entry = resolve(REPO_ROOT, 'services', service.name, 'dist', 'main.js');
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build"`);
       const port = process.env[service.portVariable] ?? String(service.port);
-      const child = spawn(process.execPath, [entry], {
+      const child = spawn(process.execPath, [...serviceNodeFlags(service.name), entry], {
         env: { ...this.env, [service.portVariable]: port },
         stdio: ['ignore', this.output, this.output],
       });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort, REPO_ROOT } from '@touchstream/local-infra';
+import { freePort, REPO_ROOT, serviceNodeFlags } from '@touchstream/local-infra';
 import { until } from './until';
 
 /** Re-exported: callers took it from here before it moved to local-infra. */
@@ -14,8 +14,10 @@ export interface BenchServiceOptions {
   env: NodeJS.ProcessEnv;
   /** The variable the service reads its HTTP port from (IDENTITY_PORT, ...). */
   portVariable: string;
-  /** Node flags before the entry point (--cpu-prof, --max-semi-space-size=...). */
+  /** Node flags after the service's declared ones (--cpu-prof, ...); a repeated V8 flag's last value wins. */
   nodeArgs?: readonly string[];
+  /** Run without the flags the service declares in its package.json (an experiment; default false). */
+  withoutDeclaredFlags?: boolean;
   readyTimeoutMs?: number;
 }
 
@@ -44,7 +46,8 @@ export async function startBenchService(options: BenchServiceOptions): Promise<B
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
+  const declared = options.withoutDeclaredFlags ? [] : serviceNodeFlags(options.service);
+  const child = spawn(process.execPath, [...declared, ...(options.nodeArgs ?? []), entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env, [options.portVariable]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

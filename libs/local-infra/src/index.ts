@@ -2,3 +2,4 @@ export * from './infrastructure';
 export * from './settle';
 export * from './demo-report';
 export * from './free-port';
+export * from './service-node-flags';

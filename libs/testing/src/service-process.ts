@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort, REPO_ROOT } from '@touchstream/local-infra';
+import { freePort, REPO_ROOT, serviceNodeFlags } from '@touchstream/local-infra';
 import { waitFor } from './wait-for';
 
 /** Re-exported: callers took it from here before it moved to local-infra. */
@@ -17,14 +17,14 @@ export interface ServiceProcess {
 
 /**
  * Runs a service's compiled entry point (services/<name>/dist/main.js) as its own process, the
- * way `npm start` and the Docker image do, and waits until it answers /ready.
+ * way `npm start` and the Docker image do (with its declared Node flags), and waits until it answers /ready.
  */
 export async function startServiceProcess(service: string, env: Record<string, string>, portVariable: string): Promise<ServiceProcess> {
   const entry = resolve(REPO_ROOT, 'services', service, 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...serviceNodeFlags(service), entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, [portVariable]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

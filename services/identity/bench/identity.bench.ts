@@ -16,7 +16,7 @@
 //    the schemas.
 //
 // Options: --events=N  --runs=N (default 1)  --concurrency=N (IDENTITY_CONSUMER_CONCURRENCY)  --pool=N (DATABASE_POOL_SIZE)
-//          --semi-space=MB (V8 young generation, default 64 as in the service's start script; 0 = Node's default)
+//          --semi-space=MB (V8 young generation; default: the service's declared node flags, 64; 0 = Node's default)
 //          --cpu-prof (writes the service's CPU profile to .cache/identity-bench/)  --json=FILE
 // Environment: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (default the local server,
 // database touchstream_bench).
@@ -63,7 +63,8 @@ interface Options {
   pool: string | undefined;
   cpuProf: boolean;
   json: string | undefined;
-  semiSpaceMb: number;
+  /** undefined: the service's declared node flags. */
+  semiSpaceMb: number | undefined;
   runs: number;
 }
 
@@ -71,7 +72,10 @@ function parseOptions(argv: readonly string[]): Options {
   const value = (name: string) => optionValue(argv, name);
   const events = Number(value('events') ?? 1_000_000);
   if (!Number.isInteger(events) || events < 1) throw new Error('--events must be a positive integer');
-  const semiSpaceMb = Number(value('semi-space') ?? 64);
+  const semiSpace = value('semi-space');
+  const semiSpaceMb = semiSpace === undefined ? undefined : Number(semiSpace);
+  if (semiSpaceMb !== undefined && !(Number.isInteger(semiSpaceMb) && semiSpaceMb >= 0))
+    throw new Error('--semi-space must be a whole number of MB');
   const runs = Number(value('runs') ?? 1);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   return {
@@ -185,10 +189,11 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
   const profileDir = resolve(REPO_ROOT, '.cache', 'identity-bench');
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  if (options.semiSpaceMb > 0) nodeArgs.push(`--max-semi-space-size=${options.semiSpaceMb}`);
+  if (options.semiSpaceMb) nodeArgs.push(`--max-semi-space-size=${options.semiSpaceMb}`);
+  const withoutDeclaredFlags = options.semiSpaceMb === 0;
   let service: BenchService | undefined;
   try {
-    service = await startBenchService({ service: 'identity', env, portVariable: 'IDENTITY_PORT', nodeArgs });
+    service = await startBenchService({ service: 'identity', env, portVariable: 'IDENTITY_PORT', nodeArgs, withoutDeclaredFlags });
     const readyAt = performance.now();
     console.log(`\nrun ${run}: service ready after ${seconds(service.readyMs)} s (migrations, topics, consumer group join)`);
 
@@ -280,7 +285,7 @@ async function main(): Promise<void> {
 
   console.log(
     `identity benchmark: ${options.events.toLocaleString('en')} raw events, ${options.runs} run(s), node ${process.version}, ${cpus().length} cores, ` +
-      `service: concurrency ${options.concurrency ?? 'default'}, semi-space ${options.semiSpaceMb || 'default'} MB`,
+      `service: concurrency ${options.concurrency ?? 'default'}, semi-space ${options.semiSpaceMb === undefined ? 'as declared' : options.semiSpaceMb || 'Node default'} MB`,
   );
   console.log(`load average before: ${loadAverage().join(' ')}`);
   const hostBefore = measureHostSpeed();
