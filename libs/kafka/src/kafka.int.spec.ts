@@ -83,6 +83,40 @@ describe('libs/kafka on a real broker', () => {
     expect(seen).toEqual(Array.from({ length: 2_400 }, (_, n) => n));
   });
 
+  it('counts headers and record framing against message.max.bytes: many small messages with trace headers on one key', async () => {
+    // The producer's default request size (900 KB, 5,000 messages), unlike this suite's runtime.
+    const own = new KafkaRuntime(settings, logger);
+    await own.provision([{ name: 'headers.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    await own.connectProducer();
+    try {
+      // ~1 KB values with ~240 bytes of headers each, as an outbox relay sends facts: counting the
+      // values alone, 890 of them fill a request, which is ~1.12 MB on the wire and refused.
+      const headers = (n: number) => ({
+        'ts-event-id': `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        'ts-event-type': 'attribution.touch.recorded.v1',
+        'ts-correlation-id': `11111111-1111-4111-8111-${String(n).padStart(12, '0')}`,
+        'ts-causation-id': `22222222-2222-4222-8222-${String(n).padStart(12, '0')}`,
+      });
+      const messages = Array.from({ length: 2_400 }, (_, n) => ({
+        key: 'one-visitor',
+        value: JSON.stringify({ n, pad: 'p'.repeat(1_000) }),
+        headers: headers(n),
+      }));
+      await own.producer.send(own.topic('headers.v1'), messages);
+      const seen: number[] = [];
+      await own.startConsumer<Value>({
+        groupId: `${namespace.id}-headers`,
+        topics: [own.topic('headers.v1')],
+        decode: jsonDecoder(valueSchema),
+        handle: async (batch) => void seen.push(...batch.map((message) => message.value.n)),
+      });
+      await waitFor(() => seen.length >= 2_400, { description: '2,400 messages consumed' });
+      expect(seen).toEqual(Array.from({ length: 2_400 }, (_, n) => n));
+    } finally {
+      await own.shutdown();
+    }
+  });
+
   it('dead-letters a poison message with its reason and handles the rest of the batch', async () => {
     const topic = runtime.topic('poison.v1');
     await runtime.provision([{ name: 'poison.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@touchstream/logging';
 import { RetriableError } from './errors';
+import { byteLength } from './messages';
 import { EventProducer, splitIntoRequests } from './producer';
 
 type Step = 'ack' | 'fail' | 'hang';
@@ -150,9 +151,9 @@ describe('EventProducer', () => {
   it('sends one large send as several requests, each within the byte limit, and resolves once all are acknowledged', async () => {
     const scripted = new ScriptedProducer(['ack', 'ack', 'ack']);
     const { kafka } = kafkaWith(scripted);
-    const producer = new EventProducer(kafka, logger, { maxBatchBytes: 100 });
+    const producer = new EventProducer(kafka, logger, { maxBatchBytes: 210 });
     await producer.connect();
-    const big = Array.from({ length: 9 }, () => ({ key: 'same-key', value: 'x'.repeat(25) })); // 33 bytes each
+    const big = Array.from({ length: 9 }, () => ({ key: 'same-key', value: 'x'.repeat(25) })); // 69 bytes each, framing included
     await expect(producer.send('t', big)).resolves.toBeUndefined();
     expect(scripted.sent).toEqual([3, 3, 3]);
   });
@@ -171,8 +172,22 @@ describe('splitIntoRequests', () => {
   const sized = (bytes: number) => ({ key: null, value: 'v'.repeat(bytes) });
 
   it('keeps order and cuts at the byte and message limits; a single oversize message goes alone', () => {
-    const parts = splitIntoRequests([sized(40), sized(40), sized(40), sized(150), sized(10), sized(10), sized(10)], 2, 100);
+    // Each message counts its value plus 36 bytes of record framing.
+    const parts = splitIntoRequests([sized(40), sized(40), sized(40), sized(150), sized(10), sized(10), sized(10)], 2, 172);
     expect(parts.map((part) => part.messages.map((m) => (m.value as string).length))).toEqual([[40, 40], [40], [150], [10, 10], [10]]);
-    expect(parts.map((part) => part.bytes)).toEqual([80, 40, 150, 20, 10]);
+    expect(parts.map((part) => part.bytes)).toEqual([152, 76, 186, 92, 46]);
+  });
+
+  it('counts headers against the limit, as the broker does', () => {
+    const withHeaders = { key: null, value: 'v'.repeat(40), headers: { 'ts-event-id': 'x'.repeat(36) } };
+    expect(splitIntoRequests([withHeaders, withHeaders], 10, 2 * 76).map((part) => part.messages.length)).toEqual([1, 1]);
+  });
+});
+
+describe('byteLength', () => {
+  it('is the UTF-8 bytes of value, key and headers, with each record and header framing', () => {
+    expect(byteLength({ key: 'k', value: 'vv', headers: { a: 'bc' } })).toBe(36 + 2 + 1 + (10 + 1 + 2));
+    expect(byteLength({ key: null, value: Buffer.from('\u00e9\u00e9') })).toBe(36 + 4);
+    expect(byteLength({ key: '\u00e9', value: '\u00e9' })).toBe(36 + 2 + 2);
   });
 });
