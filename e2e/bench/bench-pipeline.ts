@@ -15,8 +15,8 @@ export interface BenchPipelineSettings {
 }
 
 /**
- * The four compiled services as processes, as `npm start` runs them (node dist/main.js, default
- * settings), on their own topic prefix, schemas and consumer groups, the sink pointed at a local
+ * The four compiled services as processes, as `npm start` runs them (dist/main.js with each
+ * service's declared Node flags, default settings), on their own topic prefix, schemas and consumer groups, the sink pointed at a local
  * receiver. Only what a site owner sets is set: their domains, and a timeline retention that keeps
  * the archive's history (it is from 2024; the default 90 days would drop its timeline entries and
  * make the backfill do less work than one of recent data).

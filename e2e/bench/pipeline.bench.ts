@@ -5,7 +5,7 @@
 // 0. The raw broker ceiling now: the archive's first 100,000 events (--ceiling-sample), serialised
 //    as the importer writes them, through libs/kafka's batching producer into a throw-away topic.
 // 1. Backfill: starts the four compiled services (ingest, identity, attribution, segment-sink;
-//    `node dist/main.js` with default settings, as `npm start` runs them) on a fresh topic prefix,
+//    `node dist/main.js` with their declared Node flags and default settings, as `npm start` runs them) on a fresh topic prefix,
 //    fresh schemas and consumer groups, the sink posting to a local Segment receiver (libs/testing's,
 //    which enforces Segment's limits and answers at once). Then imports a generated archive of at
 //    least --events events (default 1,000,000: bench:import's archive, libs/synthetic-data, fixed
