@@ -4,6 +4,7 @@ export * from './outbox';
 export * from './migrations/platform-tables';
 export * from './migrations/replay-fence-table';
 export * from './migrations/outbox-payload-text';
+export * from './migrations/outbox-dead-letters';
 export * from './outbox-writer';
 export * from './positions';
 export * from './replay-fence';

@@ -1,3 +1,5 @@
+import type { OutgoingMessage } from './messages';
+
 /**
  * Errors carry whether trying again can help (as kafkajs's own errors do). A consumer retries a
  * retriable error with backoff; a fatal one sends the message to the dead-letter topic.
@@ -24,6 +26,38 @@ export class DecodeError extends FatalError {
     super(message, options);
     this.name = 'DecodeError';
   }
+}
+
+/**
+ * The broker refused a record itself (over message.max.bytes, or failing its validation): sending
+ * the same bytes again will be refused again, so the caller must set the record aside. Only the
+ * broker's record-level refusals become this; a broker that is down or slow stays retriable.
+ */
+export class RecordRefusedError extends FatalError {
+  /**
+   * The messages of a send that were in refused requests (EventProducer.send fills it in): the
+   * send's other messages were acknowledged. A refused request does not say which of its records
+   * was at fault, so this may name more than the culprit.
+   */
+  readonly messages: readonly OutgoingMessage[];
+
+  constructor(message: string, options?: { cause?: unknown; messages?: readonly OutgoingMessage[] }) {
+    super(message, options);
+    this.name = 'RecordRefusedError';
+    this.messages = options?.messages ?? [];
+  }
+}
+
+/** kafkajs protocol error types that refuse the records of a request, not the request's moment. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/** A produce failure as a RecordRefusedError when the broker refused the records themselves. */
+export function asRecordRefusal(error: unknown): unknown {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  if (typeof type === 'string' && RECORD_REFUSALS.has(type)) {
+    return new RecordRefusedError(`the broker refused the record: ${(error as Error).message}`, { cause: error });
+  }
+  return error;
 }
 
 /** Node socket errors and Postgres states where the same call may succeed later. */

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '@touchstream/logging';
-import { RetriableError } from './errors';
+import { asRecordRefusal, RecordRefusedError, RetriableError } from './errors';
 import { byteLength, type OutgoingMessage } from './messages';
 
 export interface EventProducerOptions {
@@ -108,7 +108,10 @@ export class EventProducer {
   }
 
   /**
-   * Resolves when every message is acknowledged by all in-sync replicas; rejects otherwise.
+   * Resolves when every message is acknowledged by all in-sync replicas; rejects otherwise, with a
+   * RecordRefusedError when the broker refused the records themselves, naming the messages of
+   * the refused requests (which of a request's messages was at fault, the broker does not say:
+   * send them one at a time to find out). It settles once every part has.
    * A send larger than one produce request (maxBatchBytes, maxBatchMessages) goes out in parts,
    * in order; if a later part fails, earlier parts are already on the broker, so a caller that
    * retries re-sends them (every caller's events carry deterministic ids for that reason).
@@ -145,13 +148,17 @@ export class EventProducer {
     signal?.addEventListener('abort', withdraw, { once: true });
     this.queue.push(...tickets);
     this.scheduleFlush();
-    return Promise.all(sent).then(
-      () => signal?.removeEventListener('abort', withdraw),
-      (error: unknown) => {
-        signal?.removeEventListener('abort', withdraw);
-        throw error;
-      },
-    );
+    return Promise.allSettled(sent).then((outcomes) => {
+      signal?.removeEventListener('abort', withdraw);
+      const failed = outcomes.flatMap((outcome, index) =>
+        outcome.status === 'rejected' ? [{ error: outcome.reason as unknown, part: parts[index] }] : [],
+      );
+      if (failed.length === 0) return;
+      const other = failed.find(({ error }) => !(error instanceof RecordRefusedError));
+      if (other) throw other.error;
+      const first = failed[0]?.error as RecordRefusedError;
+      throw new RecordRefusedError(first.message, { cause: first.cause, messages: failed.flatMap(({ part }) => part?.messages ?? []) });
+    });
   }
 
   /** Waits for queued sends, then disconnects. */
@@ -192,7 +199,8 @@ export class EventProducer {
       } catch (error) {
         this.renewBeforeNextSend = true;
         this.logger.warn('produce request failed', { tickets: batch.length, errorMessage: (error as Error).message });
-        for (const ticket of batch) ticket.reject(error);
+        const outcome = asRecordRefusal(error);
+        for (const ticket of batch) ticket.reject(outcome);
       }
     }
   }

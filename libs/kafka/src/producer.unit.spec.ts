@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@touchstream/logging';
-import { RetriableError } from './errors';
+import { isRetriable, RecordRefusedError, RetriableError } from './errors';
 import { byteLength } from './messages';
 import { EventProducer, splitIntoRequests } from './producer';
 
-type Step = 'ack' | 'fail' | 'hang';
+type Step = 'ack' | 'fail' | 'hang' | 'refuse';
 
 /** Stands in for a kafkajs producer: records what happens to it, fails when its script says so. */
 class ScriptedProducer {
@@ -45,7 +45,17 @@ class ScriptedProducer {
     this.sent.push(request.topicMessages.reduce((sum, topic) => sum + topic.messages.length, 0));
     const step = this.steps.shift();
     if (step === 'hang') return new Promise<void>(() => undefined);
-    const outcome = step === 'fail' ? Promise.reject(new Error('Request Produce timed out')) : Promise.resolve();
+    const outcome =
+      step === 'fail'
+        ? Promise.reject(new Error('Request Produce timed out'))
+        : step === 'refuse'
+          ? Promise.reject(
+              Object.assign(new Error('The request included a message larger than the max message size'), {
+                type: 'MESSAGE_TOO_LARGE',
+                retriable: false,
+              }),
+            )
+          : Promise.resolve();
     if (!this.hold) return outcome;
     return new Promise<void>((resolve) => this.held.push(resolve)).then(() => outcome);
   }
@@ -165,6 +175,40 @@ describe('EventProducer', () => {
     await producer.connect();
     await expect(producer.send('t', [message(1), { key: 'k', value: 'x'.repeat(20) }])).rejects.toThrow('timed out');
     expect(scripted.sent).toEqual([1, 1]);
+  });
+});
+
+describe('EventProducer and refused records', () => {
+  it('rejects with a RecordRefusedError when the broker refuses the records, and keeps other failures as they were', async () => {
+    // Each failure renews the producer: the second request goes through the second one.
+    const { kafka } = kafkaWith(new ScriptedProducer(['refuse']), new ScriptedProducer(['fail']));
+    const producer = new EventProducer(kafka, logger);
+    await producer.connect();
+    const refused = await producer.send('t', [message(1)]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RecordRefusedError);
+    expect(isRetriable(refused)).toBe(false);
+    expect((refused as Error).message).toContain('larger than the max message size');
+    const failed = await producer.send('t', [message(2)]).catch((error: unknown) => error);
+    expect(failed).not.toBeInstanceOf(RecordRefusedError);
+    expect((failed as Error).message).toBe('Request Produce timed out');
+  });
+});
+
+describe('EventProducer and a split send with one part refused', () => {
+  it("names the refused part's messages and waits for the other parts, which are acknowledged", async () => {
+    // Three parts (the byte limit fits one message each): the second is refused, and the third
+    // goes through the producer renewed after that failure.
+    const first = new ScriptedProducer(['ack', 'refuse']);
+    const renewed = new ScriptedProducer(['ack']);
+    const { kafka } = kafkaWith(first, renewed);
+    const producer = new EventProducer(kafka, logger, { maxBatchBytes: 40 });
+    await producer.connect();
+    const messages = [message(1), message(2), message(3)];
+    const refused = await producer.send('t', messages).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RecordRefusedError);
+    expect((refused as RecordRefusedError).messages).toEqual([messages[1]]);
+    expect(first.sent).toEqual([1, 1]);
+    expect(renewed.sent).toEqual([1]);
   });
 });
 

@@ -39,6 +39,8 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'x-dead-letter-offset',
   consumerGroup: 'x-dead-letter-group',
   failedAt: 'x-dead-letter-at',
+  /** An outbox row the broker refused: its seq in the service's outbox_dead_letters table. */
+  outboxSeq: 'x-dead-letter-outbox-seq',
 } as const;
 
 /** Headers every message carries so logs can be joined without parsing the value. */

@@ -1,6 +1,7 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DEAD_LETTER_HEADERS } from '@touchstream/contracts';
 import { quoteIdent } from '@touchstream/database';
-import { backoffDelay, delay, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
+import { backoffDelay, delay, RecordRefusedError, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
 import { describeError, type Logger } from '@touchstream/logging';
 
 export interface OutboxRelayOptions {
@@ -17,7 +18,13 @@ export interface OutboxRelayOptions {
    * through a backfill make the table many times its working size.
    */
   keepSentMs?: number;
+  /**
+   * Publishes the dead-letter record of a row the broker refused (the row itself moves to
+   * outbox_dead_letters). outboxDeadLetters() in outbox.module.ts is the services' one.
+   */
+  publishDeadLetter: (message: OutgoingMessage) => Promise<void>;
   onPublished?: (count: number) => void;
+  onDeadLettered?: (count: number) => void;
 }
 
 interface OutboxRecord {
@@ -29,6 +36,8 @@ interface OutboxRecord {
   headers: Record<string, string>;
 }
 
+const MAX_REASON_LENGTH = 1_000;
+
 /**
  * Publishes outbox rows in commit order and deletes them (or marks them sent, see keepSentMs).
  * One relay per schema publishes at a time (a transaction-scoped advisory lock), which keeps
@@ -38,6 +47,7 @@ interface OutboxRecord {
  */
 export class OutboxRelay {
   private readonly table: string;
+  private readonly deadLetterTable: string;
   private readonly lockKey: string;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -52,6 +62,7 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.table = `${quoteIdent(options.schema)}.outbox`;
+    this.deadLetterTable = `${quoteIdent(options.schema)}.outbox_dead_letters`;
     this.lockKey = `touchstream.outbox.${options.schema}`;
   }
 
@@ -139,19 +150,93 @@ export class OutboxRelay {
         [this.options.batchSize ?? 2_000],
       );
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, OutgoingMessage[]>();
+      const byTopic = new Map<string, OutboxRecord[]>();
       for (const row of rows) {
         const list = byTopic.get(row.topic) ?? [];
-        list.push({ key: row.message_key, value: row.payload, headers: row.headers });
+        list.push(row);
         byTopic.set(row.topic, list);
       }
-      await Promise.all([...byTopic].map(([topic, messages]) => this.producer.send(topic, messages)));
-      const published = rows.map((row) => row.seq);
+      const rowOf = new Map<OutgoingMessage, OutboxRecord>();
+      const outcomes = await Promise.allSettled(
+        [...byTopic].map(([topic, list]) =>
+          this.producer.send(
+            topic,
+            list.map((row) => {
+              const message = messageOf(row);
+              rowOf.set(message, row);
+              return message;
+            }),
+          ),
+        ),
+      );
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof RecordRefusedError));
+      if (failure) throw (failure as PromiseRejectedResult).reason;
+      // The refused requests' rows, in seq order; the rest were acknowledged.
+      const refused = outcomes
+        .flatMap((outcome) => (outcome.status === 'rejected' ? (outcome.reason as RecordRefusedError).messages : []))
+        .map((message) => rowOf.get(message) as OutboxRecord)
+        .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+      const setAside = new Set(await this.publishOneByOne(refused, transaction));
+      const published = rows.filter((row) => !setAside.has(row.seq)).map((row) => row.seq);
       if (this.keepsSent) await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
       else await transaction.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [published]);
-      this.options.onPublished?.(rows.length);
+      this.options.onPublished?.(published.length);
       return rows.length;
     });
+  }
+
+  /**
+   * A request the broker refused does not say which of its records was at fault: send its rows
+   * one at a time, in order, and set aside each one refused on its own. Returns the seqs set
+   * aside; the rest are acknowledged now.
+   */
+  private async publishOneByOne(rows: readonly OutboxRecord[], transaction: EntityManager): Promise<string[]> {
+    const setAside: string[] = [];
+    for (const row of rows) {
+      try {
+        await this.producer.send(row.topic, [messageOf(row)]);
+      } catch (error) {
+        if (!(error instanceof RecordRefusedError)) throw error;
+        await this.deadLetter(row, error, transaction);
+        setAside.push(row.seq);
+      }
+    }
+    return setAside;
+  }
+
+  /**
+   * Moves a refused row to outbox_dead_letters with the broker's reason and publishes a
+   * dead-letter record that points to it (key and headers of the row; no payload, which the
+   * broker may refuse again). Both happen before the transaction commits: a crash in between
+   * leaves the row in the outbox, refused again on the next attempt, and the record sent twice.
+   */
+  private async deadLetter(row: OutboxRecord, error: RecordRefusedError, transaction: EntityManager): Promise<void> {
+    const reason = error.message.slice(0, MAX_REASON_LENGTH);
+    await this.options.publishDeadLetter({
+      key: row.message_key,
+      value: '',
+      headers: {
+        ...row.headers,
+        [DEAD_LETTER_HEADERS.reason]: reason,
+        [DEAD_LETTER_HEADERS.errorName]: error.name,
+        [DEAD_LETTER_HEADERS.sourceTopic]: row.topic,
+        [DEAD_LETTER_HEADERS.outboxSeq]: row.seq,
+        [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+      },
+    });
+    await transaction.query(
+      `WITH moved AS (DELETE FROM ${this.table} WHERE seq = $1 RETURNING seq, event_id, topic, message_key, payload, headers, created_at)
+       INSERT INTO ${this.deadLetterTable} (seq, event_id, topic, message_key, payload, headers, created_at, reason)
+       SELECT seq, event_id, topic, message_key, payload, headers, created_at, $2 FROM moved`,
+      [row.seq, reason],
+    );
+    this.logger.error('outbox row refused by the broker; moved to outbox_dead_letters', {
+      seq: row.seq,
+      topic: row.topic,
+      bytes: Buffer.byteLength(row.payload),
+      reason,
+    });
+    this.options.onDeadLettered?.(1);
   }
 
   private get keepsSent(): boolean {
@@ -169,4 +254,8 @@ export class OutboxRelay {
       [keepMs],
     );
   }
+}
+
+function messageOf(row: OutboxRecord): OutgoingMessage {
+  return { key: row.message_key, value: row.payload, headers: row.headers };
 }

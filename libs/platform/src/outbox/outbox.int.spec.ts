@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
+import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import {
+  OutboxDeadLetters1767000000000,
   OutboxPayloadText1766200000000,
   PlatformTables1764370000000,
   appendToOutbox,
@@ -11,6 +13,7 @@ import {
 import { KafkaRuntime } from '@touchstream/kafka';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
 import { OutboxRelay } from './outbox-relay';
+import { outboxDeadLetters } from './outbox.module';
 
 describe('transactional outbox and once-per-offset effects on the real Postgres and broker', () => {
   const namespace = testNamespace('outbox');
@@ -24,13 +27,18 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     dataSource = createDataSource({ url: testInfrastructure().databaseUrl, schema: namespace.schema, poolSize: 4 }, [
       PlatformTables1764370000000,
       OutboxPayloadText1766200000000,
+      OutboxDeadLetters1767000000000,
     ]);
     await dataSource.initialize();
     await migrate(dataSource);
     runtime = new KafkaRuntime(testKafkaSettings(namespace.topicPrefix), logger);
     await runtime.provision([topicSpec]);
     await runtime.connectProducer();
-    relay = new OutboxRelay(dataSource, runtime.producer, logger, { schema: namespace.schema, idlePollMs: 50 });
+    relay = new OutboxRelay(dataSource, runtime.producer, logger, {
+      schema: namespace.schema,
+      idlePollMs: 50,
+      publishDeadLetter: outboxDeadLetters(runtime, namespace.schema),
+    });
   });
 
   afterAll(async () => {
@@ -140,7 +148,11 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     expect(await relay.drain()).toBe(2);
     expect(await rowsOf('deleted')).toEqual([]);
 
-    const keeping = new OutboxRelay(dataSource, runtime.producer, logger, { schema: namespace.schema, keepSentMs: 60_000 });
+    const keeping = new OutboxRelay(dataSource, runtime.producer, logger, {
+      schema: namespace.schema,
+      keepSentMs: 60_000,
+      publishDeadLetter: outboxDeadLetters(runtime, namespace.schema),
+    });
     await write('kept');
     expect(await keeping.drain()).toBe(2);
     expect(await rowsOf('kept')).toEqual([
@@ -160,6 +172,57 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
       { prefix: 'kept', n: 2 },
     ]);
     await reader.stop();
+  });
+
+  it('moves a row the broker refuses to outbox_dead_letters with a dead-letter record, and publishes the rows around it', async () => {
+    const topic = runtime.topic(topicSpec);
+    // The earlier tests' relay would race this drain for the rows: make sure it is stopped.
+    await relay.stop();
+    // Over the broker's message.max.bytes (1 MB by default): refused however often it is sent.
+    const oversize = { part: 'refused', pad: 'x'.repeat(1_200_000) };
+    await dataSource.transaction((tx) =>
+      appendToOutbox(tx, namespace.schema, [
+        { eventId: 'around-1', topic, key: 'k', payload: { part: 'before' } },
+        { eventId: 'refused', topic, key: 'k', payload: oversize },
+        { eventId: 'around-2', topic, key: 'k', payload: { part: 'after' } },
+      ]).then(() => undefined),
+    );
+    const [refusedRow] = await dataSource.query<Array<{ seq: string }>>(
+      `SELECT seq::text AS seq FROM ${namespace.schema}.outbox WHERE event_id = 'refused'`,
+    );
+
+    expect(await relay.drain()).toBe(3);
+    expect(await relay.pending()).toBe(0);
+    const kept = await dataSource.query<Array<{ event_id: string; seq: string; reason: string; bytes: number }>>(
+      `SELECT event_id, seq::text AS seq, reason, octet_length(payload::text) AS bytes FROM ${namespace.schema}.outbox_dead_letters`,
+    );
+    expect(kept).toEqual([
+      {
+        event_id: 'refused',
+        seq: refusedRow?.seq,
+        reason: expect.stringContaining('larger than the max message size'),
+        bytes: JSON.stringify(oversize).length,
+      },
+    ]);
+
+    const reader = runtime.reader(topic);
+    await reader.start();
+    const parts = () => reader.json<{ part?: string }>().filter((value) => value.part !== undefined);
+    const published = await waitFor(() => parts().length >= 2 && parts(), { description: 'the two rows around the refused one' });
+    expect(published.map((value) => value.part)).toEqual(['before', 'after']);
+    await reader.stop();
+
+    const deadLetters = runtime.reader(runtime.topic(deadLetterTopic(`outbox-relay.${namespace.schema}`)));
+    await deadLetters.start();
+    const [record] = await waitFor(() => deadLetters.received().length >= 1 && deadLetters.received(), {
+      description: 'the dead-letter record',
+    });
+    expect(record?.key).toBe('k');
+    expect(record?.headers[DEAD_LETTER_HEADERS.outboxSeq]).toBe(refusedRow?.seq);
+    expect(record?.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
+    expect(record?.headers[DEAD_LETTER_HEADERS.errorName]).toBe('RecordRefusedError');
+    expect(record?.headers[DEAD_LETTER_HEADERS.reason]).toContain('larger than the max message size');
+    await deadLetters.stop();
   });
 
   it('applies a redelivered batch once: offsets already applied are skipped, in the same transaction as the effect', async () => {

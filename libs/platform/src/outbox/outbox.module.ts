@@ -1,7 +1,8 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { KafkaRuntime } from '@touchstream/kafka';
+import { deadLetterTopic } from '@touchstream/contracts';
+import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { MetricsRegistry } from '../metrics';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
@@ -20,10 +21,28 @@ class OutboxLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
+/**
+ * Where a schema's relay sends the dead-letter records of rows the broker refused:
+ * `<prefix>.outbox-relay.<schema>.dead-letter.v1`, created on first use (it is rare, and the
+ * relay starts before anything else would provision it).
+ */
+export function outboxDeadLetters(kafka: KafkaRuntime, schema: string): (message: OutgoingMessage) => Promise<void> {
+  const group = `outbox-relay.${schema}`;
+  let provisioned: Promise<unknown> | null = null;
+  return async (message) => {
+    provisioned ??= kafka.provision([], [group]).catch((error: unknown) => {
+      provisioned = null;
+      throw error;
+    });
+    await provisioned;
+    await kafka.producer.send(kafka.topic(deadLetterTopic(group)), [message]);
+  };
+}
+
 @Global()
 @Module({})
 export class OutboxModule {
-  static forRoot(options: OutboxRelayOptions): DynamicModule {
+  static forRoot(options: Omit<OutboxRelayOptions, 'publishDeadLetter'>): DynamicModule {
     return {
       module: OutboxModule,
       providers: [
@@ -36,11 +55,21 @@ export class OutboxModule {
               help: 'Outbox rows published to Kafka (and deleted, or marked sent where OUTBOX_KEEP_SENT_MINUTES keeps them)',
               registers: [metrics.registry],
             });
+            const deadLettered = new Counter({
+              name: 'touchstream_outbox_dead_lettered_total',
+              help: 'Outbox rows the broker refused, moved to outbox_dead_letters with a record on the dead-letter topic',
+              registers: [metrics.registry],
+            });
             const relay = new OutboxRelay(dataSource, kafka.producer, logger.child({ component: 'outbox-relay' }), {
               ...options,
+              publishDeadLetter: outboxDeadLetters(kafka, options.schema),
               onPublished: (count) => {
                 published.inc(count);
                 options.onPublished?.(count);
+              },
+              onDeadLettered: (count) => {
+                deadLettered.inc(count);
+                options.onDeadLettered?.(count);
               },
             });
             new Gauge({

@@ -1,4 +1,9 @@
-import { OutboxPayloadText1766200000000, PlatformTables1764370000000, ReplayFenceTable1766000000000 } from '@touchstream/database';
+import {
+  OutboxDeadLetters1767000000000,
+  OutboxPayloadText1766200000000,
+  PlatformTables1764370000000,
+  ReplayFenceTable1766000000000,
+} from '@touchstream/database';
 import { AttributionTables1764900000000 } from './attribution-tables';
 import { AttributionReplayBaseline1766100000000 } from './replay-baseline';
 
@@ -9,4 +14,5 @@ export const attributionMigrations = [
   ReplayFenceTable1766000000000,
   AttributionReplayBaseline1766100000000,
   OutboxPayloadText1766200000000,
+  OutboxDeadLetters1767000000000,
 ];

@@ -9,6 +9,7 @@ describe('attribution migrations on the real Postgres', () => {
       'consumer_positions',
       'links',
       'outbox',
+      'outbox_dead_letters',
       'page_views',
       'replay_baseline_subjects',
       'replay_baseline_touches',

@@ -1,4 +1,9 @@
-import { OutboxPayloadText1766200000000, PlatformTables1764370000000, ReplayFenceTable1766000000000 } from '@touchstream/database';
+import {
+  OutboxDeadLetters1767000000000,
+  OutboxPayloadText1766200000000,
+  PlatformTables1764370000000,
+  ReplayFenceTable1766000000000,
+} from '@touchstream/database';
 import { IdentityGraphTables1764400000000 } from './identity-graph-tables';
 import { IdentityReplayBaseline1766100000000 } from './replay-baseline';
 
@@ -9,4 +14,5 @@ export const identityMigrations = [
   ReplayFenceTable1766000000000,
   IdentityReplayBaseline1766100000000,
   OutboxPayloadText1766200000000,
+  OutboxDeadLetters1767000000000,
 ];

@@ -10,6 +10,7 @@ describe('identity migrations on the real Postgres', () => {
       'consumer_positions',
       'links',
       'outbox',
+      'outbox_dead_letters',
       'replay_baseline_links',
       'replay_fences',
       'seen_ids',
