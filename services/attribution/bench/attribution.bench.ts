@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     console.log(`load average after: ${summary.loadAverageAfter.join(' ')}; after: ${describeHostSpeed(summary.hostSpeedProbe.after)}`);
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const metric = (name: string) => gaugeValue(metrics, name) ?? NaN;
     const batches = metric('touchstream_attribution_batch_seconds_count');
     const batchSeconds = metric('touchstream_attribution_batch_seconds_sum');
     console.log(

@@ -47,6 +47,7 @@ import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/con
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
 import { projectEvents } from '@touchstream/identity-graph';
 import { envelopeMessage, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive } from '@touchstream/synthetic-data';
 import { identityMigrations } from '../src/migrations';
@@ -230,7 +231,7 @@ async function measure(bench: Bench, run: number, id: string): Promise<RunSummar
               (SELECT count(*) FROM "${schema}".seen_ids)::text AS ids, (SELECT count(*) FROM "${schema}".traits)::text AS traits`,
     );
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const metric = (name: string) => gaugeValue(metrics, name) ?? NaN;
     const overall = options.events / (doneAtMs / 1000);
     const steady = options.events / ((doneAtMs - (firstAt ?? 0)) / 1000);
     const summary: RunSummary = {
