@@ -10,10 +10,12 @@ import {
   type AttributionSettings,
   type LedgerChange,
   type LedgerInput,
+  type LinkState,
   type TouchState,
+  type VisitorSnapshot,
 } from '@touchstream/attribution-model';
 import { appendToOutbox, type OutboxRow } from '@touchstream/database';
-import type { AttributionStore } from '../store/attribution-store';
+import type { AttributionStore, NewPageViewRow } from '../store/attribution-store';
 import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
 import type { PageClassifier } from './page-classifier';
@@ -68,25 +70,25 @@ export async function applyAttributionBatch(
   if (inputs.length === 0) return outcome;
   const timer = phaseTimer(context);
 
-  const ledger = await loadLedger(batch.partition, inputs, tx, context);
+  const visitors = await loadVisitors(batch.partition, inputs, tx, context);
+  timer('load');
+  // Written before the users' locks are taken: a page view is its visitor's, and the visitor's
+  // partition lock is held. The users' locks serialise every slot whose batch shares a user
+  // with this one, so what runs under them bounds the rate (docs/benchmarks-attribution.md, round 8).
+  const newViews = await saveNewViews(inputs, visitors.seenMessageIds, views, tx, context);
+  timer('store');
+  const ledger = await lockAndLoadUsers(visitors, tx, context);
   timer('load');
   const published: Array<{ change: LedgerChange; cause: Cause }> = [];
   for (const { input, cause } of inputs) for (const change of ledger.apply(input)) published.push({ change, cause });
   timer('apply');
+  if (ledger.newViews().length !== newViews) {
+    throw new Error(`the ledger added ${ledger.newViews().length} page views, ${newViews} were stored for this batch`);
+  }
 
   const details = await resolveDetails(published, ledger.changedTouches(), views, tx, context);
   const detailsOf = (touch: TouchState) => details.get(touch.touchId) as TouchDetails;
   await context.store.save(tx, {
-    views: ledger.newViews().map(({ visitor, view }) => {
-      const read = views.get(view.messageId) as ClassifiedPageView;
-      return {
-        visitor: visitorKey(visitor),
-        view,
-        url: read.source.landingUrl ?? read.url,
-        referrer: read.referrer,
-        campaign: read.campaign,
-      };
-    }),
     touches: ledger.changedTouches().map((touch) => ({ touch, details: detailsOf(touch) })),
     links: ledger.changedLinks(),
     subjects: ledger.changedSubjects(),
@@ -154,17 +156,28 @@ function phaseTimer(context: BatchContext): (phase: BatchPhase) => void {
   };
 }
 
+/** The visitors' part of a batch's LedgerSnapshot, read under the partition lock. */
+interface LoadedVisitors {
+  visitors: VisitorSnapshot[];
+  links: LinkState[];
+  seenMessageIds: string[];
+  /** Visitor keys, and the users the batch names (page views of a user, links). */
+  keys: string[];
+  anonymousIds: string[];
+  batchUsers: Set<string>;
+}
+
 /**
- * Locks and loads the LedgerSnapshot of a batch (see LedgerSnapshot for what it must hold). A
- * visitor's views are read around the batch's views only (windowAround), or, when its activity
- * runs on past that window (windowSuffices), all of them; a visitor with only links needs none.
+ * Takes the partition lock and reads the batch's visitors. A visitor's views are read around the
+ * batch's views only (windowAround), or, when its activity runs on past that window
+ * (windowSuffices), all of them; a visitor with only links needs none.
  */
-async function loadLedger(
+async function loadVisitors(
   partition: number,
   inputs: readonly BatchInput[],
   tx: EntityManager,
   context: BatchContext,
-): Promise<AttributionLedger> {
+): Promise<LoadedVisitors> {
   const { store, settings } = context;
   const batchTimes = new Map<string, number[]>();
   const refs = new Map<string, VisitorRef>();
@@ -217,11 +230,44 @@ async function loadLedger(
     window: windows.get(key) ?? null,
     touches: loaded.touches.get(key) ?? [],
   }));
-  const { links, seenMessageIds } = loaded;
+  return { visitors, links: loaded.links, seenMessageIds: loaded.seenMessageIds, keys, anonymousIds, batchUsers };
+}
+
+/**
+ * Stores the batch's page views that are not stored yet (the first of each messageId; the ones
+ * the ledger will add), and says how many.
+ */
+async function saveNewViews(
+  inputs: readonly BatchInput[],
+  seenMessageIds: readonly string[],
+  views: ReadonlyMap<string, ClassifiedPageView>,
+  tx: EntityManager,
+  context: BatchContext,
+): Promise<number> {
+  const seen = new Set(seenMessageIds);
+  const rows: NewPageViewRow[] = [];
+  for (const { input } of inputs) {
+    if (input.kind !== 'page-view' || seen.has(input.view.messageId)) continue;
+    const read = views.get(input.view.messageId) as ClassifiedPageView;
+    rows.push({
+      visitor: visitorKey(input.visitor),
+      view: input.view,
+      url: read.source.landingUrl ?? read.url,
+      referrer: read.referrer,
+      campaign: read.campaign,
+    });
+  }
+  await context.store.saveViews(tx, rows);
+  return rows.length;
+}
+
+/** Takes the locks of every user the batch can change, in key order, and completes the LedgerSnapshot. */
+async function lockAndLoadUsers(loaded: LoadedVisitors, tx: EntityManager, context: BatchContext): Promise<AttributionLedger> {
+  const { visitors, links, seenMessageIds, keys, anonymousIds, batchUsers } = loaded;
   const users = [...new Set([...batchUsers, ...links.map((link) => link.userId)])];
-  await store.lockUsers(tx, users);
-  const { userTouches, subjects } = await store.loadUsers(tx, users, keys, anonymousIds);
-  return new AttributionLedger(settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
+  await context.store.lockUsers(tx, users);
+  const { userTouches, subjects } = await context.store.loadUsers(tx, users, keys, anonymousIds);
+  return new AttributionLedger(context.settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
 }
 
 /**

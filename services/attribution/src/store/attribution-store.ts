@@ -49,7 +49,6 @@ export interface UserState {
 }
 
 export interface StateChanges {
-  views: readonly NewPageViewRow[];
   touches: ReadonlyArray<{ touch: TouchState; details: TouchDetails }>;
   links: readonly LinkState[];
   subjects: readonly SubjectState[];
@@ -121,8 +120,8 @@ function viewsByVisitor(tuples: readonly ViewTuple[]): Map<string, PageViewFact[
 
 /**
  * The attribution service's SQL: what a batch may change, read in two round trips (under the
- * partition lock, then under the users' locks), and what changed, written in one. Every method
- * runs in the caller's transaction.
+ * partition lock, then under the users' locks), and what changed, written in two (the page views
+ * before the users' locks, the rest after). Every method runs in the caller's transaction.
  */
 export class AttributionStore {
   private readonly t: { pageViews: string; touches: string; links: string; subjects: string };
@@ -255,13 +254,10 @@ export class AttributionStore {
     return new Map(rows.map((row) => [row.message_id, { url: row.url, referrer: row.referrer, campaign: row.campaign }]));
   }
 
-  /**
-   * Writes a batch's changes in one statement: new page views (a stored messageId is kept), new
-   * touches and the latest revision of changed ones, the earliest sighting of each link, and each
-   * changed subject's published version.
-   */
-  async save(tx: EntityManager, changes: StateChanges): Promise<void> {
-    const views = changes.views.map((row) => ({
+  /** Stores new page views (a stored messageId is kept), under the partition lock only. */
+  async saveViews(tx: EntityManager, rows: readonly NewPageViewRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const views = rows.map((row) => ({
       message_id: row.view.messageId,
       visitor: row.visitor,
       occurred_at: iso(row.view.at),
@@ -272,6 +268,20 @@ export class AttributionStore {
       referrer: row.referrer,
       campaign: row.campaign,
     }));
+    await tx.query(
+      `INSERT INTO ${this.t.pageViews} (message_id, visitor, occurred_at, internal, signature, channel, url, referrer, campaign)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(message_id text, visitor text, occurred_at timestamptz, internal boolean,
+         signature text, channel text, url text, referrer text, campaign jsonb)
+       ON CONFLICT (message_id) DO NOTHING`,
+      [JSON.stringify(views)],
+    );
+  }
+
+  /**
+   * Writes the rest of a batch's changes in one statement: new touches and the latest revision of
+   * changed ones, the earliest sighting of each link, and each changed subject's published version.
+   */
+  async save(tx: EntityManager, changes: StateChanges): Promise<void> {
     const touches = changes.touches.map(({ touch, details }) => ({
       touch_id: touch.touchId,
       visitor: visitorKey(touch.visitor),
@@ -301,32 +311,27 @@ export class AttributionStore {
       last_touch_id: subject.lastTouchId,
       touch_count: subject.touchCount,
     }));
-    if (views.length + touches.length + links.length + subjects.length === 0) return;
+    if (touches.length + links.length + subjects.length === 0) return;
     await tx.query(
-      `WITH new_views AS (
-         INSERT INTO ${this.t.pageViews} (message_id, visitor, occurred_at, internal, signature, channel, url, referrer, campaign)
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(message_id text, visitor text, occurred_at timestamptz, internal boolean,
-           signature text, channel text, url text, referrer text, campaign jsonb)
-         ON CONFLICT (message_id) DO NOTHING
-       ), touch_revisions AS (
+      `WITH touch_revisions AS (
          INSERT INTO ${this.t.touches} (touch_id, visitor, message_id, session_id, occurred_at, channel, user_id, status, revision, url, referrer, source)
-         SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(touch_id uuid, visitor text, message_id text, session_id uuid, occurred_at timestamptz,
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(touch_id uuid, visitor text, message_id text, session_id uuid, occurred_at timestamptz,
            channel text, user_id text, status text, revision int, url text, referrer text, source jsonb)
          ON CONFLICT (touch_id) DO UPDATE SET session_id = EXCLUDED.session_id, user_id = EXCLUDED.user_id, status = EXCLUDED.status,
            revision = EXCLUDED.revision
        ), link_sightings AS (
          INSERT INTO ${this.t.links} (anonymous_id, user_id, first_seen_at, revision)
-         SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(anonymous_id text, user_id text, first_seen_at timestamptz, revision int)
+         SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(anonymous_id text, user_id text, first_seen_at timestamptz, revision int)
          ON CONFLICT (anonymous_id, user_id) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at, revision = EXCLUDED.revision
        ), subject_versions AS (
          INSERT INTO ${this.t.subjects} (subject_type, subject_id, version, fingerprint, first_touch_id, last_touch_id, touch_count)
-         SELECT * FROM jsonb_to_recordset($4::jsonb) AS r(subject_type text, subject_id text, version int, fingerprint text,
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(subject_type text, subject_id text, version int, fingerprint text,
            first_touch_id uuid, last_touch_id uuid, touch_count int)
          ON CONFLICT (subject_type, subject_id) DO UPDATE SET version = EXCLUDED.version, fingerprint = EXCLUDED.fingerprint,
            first_touch_id = EXCLUDED.first_touch_id, last_touch_id = EXCLUDED.last_touch_id, touch_count = EXCLUDED.touch_count
        )
        SELECT 1`,
-      [JSON.stringify(views), JSON.stringify(touches), JSON.stringify(links), JSON.stringify(subjects)],
+      [JSON.stringify(touches), JSON.stringify(links), JSON.stringify(subjects)],
     );
   }
 }
