@@ -16,15 +16,19 @@ const mark = (subjectId: string): IdentifyMarkRow => ({
 /** Records what was written; `onWrite` runs inside each write, before it resolves. */
 function recordingStore(onWrite: (rows: readonly IdentifyMarkRow[]) => void = () => undefined) {
   const written: string[] = [];
+  const tracked: string[] = [];
   const store = {
     markIdentifies: (rows: readonly IdentifyMarkRow[]) => {
       written.push(...rows.map((row) => row.subjectId));
       onWrite(rows);
       return Promise.resolve();
     },
-    markTracks: (_rows: ReadonlyArray<{ touchId: string; outcome: TrackHandling }>) => Promise.resolve(),
+    markTracks: (rows: ReadonlyArray<{ touchId: string; outcome: TrackHandling }>) => {
+      tracked.push(...rows.map((row) => row.touchId));
+      return Promise.resolve();
+    },
   };
-  return { store: store as unknown as SinkStore, written };
+  return { store: store as unknown as SinkStore, written, tracked };
 }
 
 /** Resolves after `ticks` turns of the microtask queue. */
@@ -85,6 +89,21 @@ describe('MarkWriter', () => {
     await writer.drain();
     expect(written).toContain('newer');
     expect(writer.pending()).toBe(0);
+  });
+
+  it('writes track marks without waiting for fact writes (they are rows of their own)', async () => {
+    const { store, written, tracked } = recordingStore();
+    const writer = new MarkWriter(store, quiet);
+    let storeFacts!: () => void;
+    writer.afterStored(new Promise<void>((resolve) => (storeFacts = resolve)));
+    writer.identified([mark('a')]);
+    writer.tracked([{ touchId: 't1', outcome: 'delivered' }]);
+    await microtasks(20);
+    expect(tracked).toEqual(['t1']);
+    expect(written).toEqual([]);
+    storeFacts();
+    await writer.drain();
+    expect(written).toEqual(['a']);
   });
 
   it('writes marks only after the fact writes registered before them', async () => {
