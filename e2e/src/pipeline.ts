@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  dropSchema,
   startSegmentReceiver,
   startServiceProcess,
   testInfrastructure,
@@ -41,16 +42,16 @@ export class Pipeline {
 
   env(service: ServiceName): Record<string, string> {
     const { kafkaBrokers, databaseUrl } = testInfrastructure();
-    const schema = (name: string) => `${this.namespace.schema}_${name}`.slice(0, 63);
+    const schemas = this.schemas();
     return {
       KAFKA_BROKERS: kafkaBrokers,
       KAFKA_TOPIC_PREFIX: this.namespace.topicPrefix,
       KAFKA_TOPIC_PARTITIONS: '3',
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_SIZE: '4',
-      IDENTITY_DB_SCHEMA: schema('identity'),
-      ATTRIBUTION_DB_SCHEMA: schema('attribution'),
-      SINK_DB_SCHEMA: schema('sink'),
+      IDENTITY_DB_SCHEMA: schemas.identity,
+      ATTRIBUTION_DB_SCHEMA: schemas.attribution,
+      SINK_DB_SCHEMA: schemas.sink,
       IDENTITY_CONSUMER_GROUP: this.consumerGroup('identity'),
       ATTRIBUTION_CONSUMER_GROUP: this.consumerGroup('attribution'),
       SINK_CONSUMER_GROUP: this.consumerGroup('segment-sink'),
@@ -104,11 +105,20 @@ export class Pipeline {
     return { status: response.status, body: (await response.json()) as T };
   }
 
+  /** Stops every service and the receiver, then drops the pipeline's schemas (each run left three behind). */
   async stop(): Promise<void> {
     for (const [service, running] of [...this.running].reverse()) {
       await running.stop('SIGTERM');
       this.running.delete(service);
     }
     await this.receiver?.close();
+    const { databaseUrl } = testInfrastructure();
+    for (const schema of Object.values(this.schemas())) await dropSchema(databaseUrl, schema);
+  }
+
+  /** The services' schemas, under the pipeline's namespace. */
+  private schemas(): { identity: string; attribution: string; sink: string } {
+    const schema = (name: string) => `${this.namespace.schema}_${name}`.slice(0, 63);
+    return { identity: schema('identity'), attribution: schema('attribution'), sink: schema('sink') };
   }
 }
