@@ -72,9 +72,10 @@ export interface VisitorSnapshot {
  * - every visitor the batch has a page view or a link for: all its touches, and its views (all,
  *   or a window that holds the chains of the batch's views; none for a link-only visitor);
  * - the links of those visitors that are anonymousIds;
- * - `users`: every userId those links (and the batch's links) name, and every userId-only
- *   visitor among them; `userTouches`: the recorded touches those users own in visitors not
- *   loaded;
+ * - `users`: every user the batch's inputs refresh (AttributionLedger.usersChangedBy; any
+ *   superset will do, such as every userId those links and the batch's links name and every
+ *   userId-only visitor among them); `userTouches`: the recorded touches those users own in
+ *   visitors not loaded;
  * - the subject state of the loaded anonymousIds and of `users`;
  * - `seenMessageIds`: the batch's messageIds that are stored already (whatever the visitor).
  */
@@ -84,5 +85,5 @@ export interface LedgerSnapshot {
   users: readonly string[];
   userTouches: readonly TouchState[];
   subjects: readonly SubjectState[];
-  seenMessageIds: Iterable<string>;
+  seenMessageIds: readonly string[];
 }

@@ -70,6 +70,29 @@ export class AttributionLedger {
   private readonly dirtySubjects = new Set<string>();
   private readonly addedViews: Array<{ visitor: VisitorRef; view: PageViewFact }> = [];
 
+  /**
+   * The users whose subjects the inputs would refresh, applied in order to the visitors' part of
+   * a snapshot: the users a batch must lock and load, and no others. A touch follows from its
+   * visitor's views and links only, never from users or subjects, so this pass changes exactly
+   * the touches the real one will, and a user's subject is refreshed only when a touch of one of
+   * its visitors changes or a link to it is new. A batch of reloads by a linked visitor locks no
+   * user (docs/benchmarks-attribution.md, round 9).
+   */
+  static usersChangedBy(
+    settings: AttributionSettings,
+    snapshot: Pick<LedgerSnapshot, 'visitors' | 'links' | 'seenMessageIds'>,
+    inputs: readonly LedgerInput[],
+  ): string[] {
+    const found = new Set<string>();
+    const ledger = new AttributionLedger(settings, { ...snapshot, users: [], userTouches: [], subjects: [] });
+    ledger.usersFound = found;
+    for (const input of inputs) ledger.apply(input);
+    return [...found].sort(compareStrings);
+  }
+
+  /** Set only by usersChangedBy: refresh no subject, collect the users that would be refreshed. */
+  private usersFound: Set<string> | null = null;
+
   constructor(
     private readonly settings: AttributionSettings,
     snapshot: LedgerSnapshot,
@@ -178,13 +201,14 @@ export class AttributionLedger {
 
   private addLink(link: LinkState): LedgerChange[] {
     const visitor = this.visitor({ kind: 'anonymous', id: link.anonymousId });
-    if (!this.users.has(link.userId)) throw new Error(`user of a link was not loaded for this batch`);
     const existing = this.links.get(link.anonymousId)?.find((known) => known.userId === link.userId);
     // A consumer keeps the earliest sighting of a pair (identity-links contract).
     if (existing && existing.firstSeenAt <= link.firstSeenAt) {
       if (link.revision > existing.revision) this.storeLink({ ...existing, revision: link.revision });
       return [];
     }
+    // Only a new or earlier sighting refreshes the user, so only then must it be loaded.
+    if (!this.usersFound && !this.users.has(link.userId)) throw new Error(`user of a link was not loaded for this batch`);
     this.storeLink({ ...link, revision: Math.max(link.revision, existing?.revision ?? 0) });
     return [...this.refreshTouches(visitor), ...this.refreshSubjectsOf(visitor)];
   }
@@ -243,6 +267,11 @@ export class AttributionLedger {
 
   /** The visitor's own subject (an anonymousId) and every user it is or may be linked to. */
   private refreshSubjectsOf(visitor: VisitorEntry): LedgerChange[] {
+    if (this.usersFound) {
+      if (visitor.ref.kind === 'user') this.usersFound.add(visitor.ref.id);
+      else for (const userId of this.userIdsOf(visitor.ref.id)) this.usersFound.add(userId);
+      return [];
+    }
     const changes: LedgerChange[] = [];
     const push = (fact: SubjectFact | null) => {
       if (fact) changes.push({ kind: 'subject', fact });

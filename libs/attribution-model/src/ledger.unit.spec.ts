@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { touchIdOf, type Channel } from '@touchstream/contracts';
+import { AttributionLedger } from './ledger';
 import type { LedgerChange, LedgerInput, SubjectFact, TouchState } from './ledger-types';
 import { MemoryAttribution } from './memory-attribution';
 import { visitorKey, type PageViewFact, type VisitorRef } from './page-view';
@@ -201,8 +202,8 @@ function finalState(memory: MemoryAttribution) {
   return { recorded, subjects };
 }
 
-function run(inputs: readonly LedgerInput[], batchSizes: readonly number[] = [inputs.length], windowed = false) {
-  const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
+function run(inputs: readonly LedgerInput[], batchSizes: readonly number[] = [inputs.length], windowed = false, everyLinkedUser = false) {
+  const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed, everyLinkedUser });
   const changes: LedgerChange[] = [];
   let offset = 0;
   for (let i = 0; offset < inputs.length; i++) {
@@ -217,6 +218,49 @@ function byTime(inputs: readonly LedgerInput[]): LedgerInput[] {
   const time = (input: LedgerInput) => (input.kind === 'link' ? input.link.firstSeenAt : input.view.at);
   return [...inputs].sort((a, b) => time(a) - time(b));
 }
+
+describe('attribution ledger: the users a batch changes', () => {
+  const snapshotOf = (memoryInputs: LedgerInput[], batch: LedgerInput[]) => {
+    // The stored state after memoryInputs, as the visitors' part of the batch's snapshot.
+    const memory = new MemoryAttribution(DEFAULT_SETTINGS);
+    memory.applyBatch(memoryInputs);
+    const visitors = new Map<string, TouchState[]>();
+    for (const touch of memory.allTouches())
+      visitors.set(visitorKey(touch.visitor), [...(visitors.get(visitorKey(touch.visitor)) ?? []), touch]);
+    const views = memoryInputs.flatMap((input) => (input.kind === 'page-view' ? [input] : []));
+    return {
+      visitors: [anonymous('laptop'), anonymous('phone')].map((ref) => ({
+        visitor: ref,
+        views: views.filter((input) => visitorKey(input.visitor) === visitorKey(ref)).map((input) => input.view),
+        touches: visitors.get(visitorKey(ref)) ?? [],
+      })),
+      links: memoryInputs.flatMap((input) => (input.kind === 'link' ? [input.link] : [])),
+      seenMessageIds: batch.flatMap((input) =>
+        input.kind === 'page-view' && views.some((view) => view.view.messageId === input.view.messageId) ? [input.view.messageId] : [],
+      ),
+    };
+  };
+  const history = [
+    pageView(anonymous('laptop'), 'laptop-1', 0, 'Organic Search'),
+    link('laptop', 'u1', 5),
+    pageView(anonymous('phone'), 'phone-1', days(1), 'Paid Social', 'facebook|cpc|spring'),
+    link('phone', 'u2', days(1) + 5),
+  ];
+
+  it('names no user for page views that open no touch (a reload, internal navigation, a duplicate)', () => {
+    const batch = [
+      pageView(anonymous('laptop'), 'laptop-2', 2, 'Organic Search'),
+      pageView(anonymous('laptop'), 'laptop-3', 3, null),
+      pageView(anonymous('phone'), 'phone-1', days(1), 'Paid Social', 'facebook|cpc|spring'),
+    ];
+    expect(AttributionLedger.usersChangedBy(DEFAULT_SETTINGS, snapshotOf(history, batch), batch)).toEqual([]);
+  });
+
+  it("names every user of a visitor whose touches change, and a new link's user", () => {
+    const batch = [pageView(anonymous('laptop'), 'laptop-later', days(3), 'Email', 'news|email'), link('phone', 'u3', days(2))];
+    expect(AttributionLedger.usersChangedBy(DEFAULT_SETTINGS, snapshotOf(history, batch), batch)).toEqual(['u1', 'u2', 'u3']);
+  });
+});
 
 describe('attribution ledger: properties', () => {
   const history = fc.array(inputArbitrary, { minLength: 1, maxLength: 60 });
@@ -278,6 +322,20 @@ describe('attribution ledger: properties', () => {
         fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
         (inputs, sizes) => {
           expect(run(inputs, sizes, true).changes).toEqual(run(inputs, [1]).changes);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('publishes the same changes when a batch loads only the users it refreshes as when it loads every linked user', () => {
+    fc.assert(
+      fc.property(
+        history,
+        fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        (inputs, sizes, windowed) => {
+          expect(run(inputs, sizes, windowed).changes).toEqual(run(inputs, sizes, windowed, true).changes);
         },
       ),
       { numRuns: 300 },

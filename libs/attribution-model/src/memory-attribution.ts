@@ -16,10 +16,14 @@ export class MemoryAttribution {
   private readonly subjects = new Map<string, SubjectState>();
   private readonly facts = new Map<string, SubjectFact>();
 
-  /** `windowed`: load each visitor's views the way the service does (windowAround, whole history only when needed). */
+  /**
+   * `windowed`: load each visitor's views the way the service does (windowAround, whole history
+   * only when needed). `everyLinkedUser`: load every user the batch's visitors and links name,
+   * rather than only those the batch refreshes (usersChangedBy, as the service does).
+   */
   constructor(
     private readonly settings: AttributionSettings,
-    private readonly options: { windowed?: boolean } = {},
+    private readonly options: { windowed?: boolean; everyLinkedUser?: boolean } = {},
   ) {}
 
   /** Applies inputs as one batch; returns the changes in publication order. */
@@ -76,15 +80,22 @@ export class MemoryAttribution {
     const loaded = new Set(refs.keys());
     const anonymousIds = new Set([...refs.values()].filter((ref) => ref.kind === 'anonymous').map((ref) => ref.id));
     const links = [...this.links.values()].filter((link) => anonymousIds.has(link.anonymousId));
-    const users = new Set([...batchUsers, ...links.map((link) => link.userId)]);
-    for (const ref of refs.values()) if (ref.kind === 'user') users.add(ref.id);
     const allViewIds = new Set([...this.visitors.values()].flatMap((entry) => entry.views.map((view) => view.messageId)));
+    const visitors = [...refs.values()].map((ref) => ({
+      visitor: ref,
+      ...this.viewsOf(visitorKey(ref), batchTimes.get(visitorKey(ref)) ?? []),
+      touches: [...this.touches.values()].filter((touch) => visitorKey(touch.visitor) === visitorKey(ref)),
+    }));
+    const seenMessageIds = [...batchIds].filter((id) => allViewIds.has(id));
+    let users: Set<string>;
+    if (this.options.everyLinkedUser) {
+      users = new Set([...batchUsers, ...links.map((link) => link.userId)]);
+      for (const ref of refs.values()) if (ref.kind === 'user') users.add(ref.id);
+    } else {
+      users = new Set(AttributionLedger.usersChangedBy(this.settings, { visitors, links, seenMessageIds }, inputs));
+    }
     return {
-      visitors: [...refs.values()].map((ref) => ({
-        visitor: ref,
-        ...this.viewsOf(visitorKey(ref), batchTimes.get(visitorKey(ref)) ?? []),
-        touches: [...this.touches.values()].filter((touch) => visitorKey(touch.visitor) === visitorKey(ref)),
-      })),
+      visitors,
       links,
       users: [...users],
       userTouches: [...this.touches.values()].filter(
@@ -94,7 +105,7 @@ export class MemoryAttribution {
       subjects: [...this.subjects.values()].filter((subject) =>
         subject.type === 'user' ? users.has(subject.id) : anonymousIds.has(subject.id),
       ),
-      seenMessageIds: [...batchIds].filter((id) => allViewIds.has(id)),
+      seenMessageIds,
     };
   }
 }

@@ -77,7 +77,7 @@ export async function applyAttributionBatch(
   // with this one, so what runs under them bounds the rate (docs/benchmarks-attribution.md, round 8).
   const newViews = await saveNewViews(inputs, visitors.seenMessageIds, views, tx, context);
   timer('store');
-  const ledger = await lockAndLoadUsers(visitors, tx, context);
+  const ledger = await lockAndLoadUsers(visitors, inputs, tx, context);
   timer('load');
   const published: Array<{ change: LedgerChange; cause: Cause }> = [];
   for (const { input, cause } of inputs) for (const change of ledger.apply(input)) published.push({ change, cause });
@@ -161,10 +161,8 @@ interface LoadedVisitors {
   visitors: VisitorSnapshot[];
   links: LinkState[];
   seenMessageIds: string[];
-  /** Visitor keys, and the users the batch names (page views of a user, links). */
   keys: string[];
   anonymousIds: string[];
-  batchUsers: Set<string>;
 }
 
 /**
@@ -181,7 +179,6 @@ async function loadVisitors(
   const { store, settings } = context;
   const batchTimes = new Map<string, number[]>();
   const refs = new Map<string, VisitorRef>();
-  const batchUsers = new Set<string>();
   const messageIds: string[] = [];
   for (const { input } of inputs) {
     if (input.kind === 'page-view') {
@@ -190,12 +187,10 @@ async function loadVisitors(
       const times = batchTimes.get(key);
       if (times) times.push(input.view.at);
       else batchTimes.set(key, [input.view.at]);
-      if (input.visitor.kind === 'user') batchUsers.add(input.visitor.id);
       messageIds.push(input.view.messageId);
     } else {
       const visitor: VisitorRef = { kind: 'anonymous', id: input.link.anonymousId };
       refs.set(visitorKey(visitor), visitor);
-      batchUsers.add(input.link.userId);
     }
   }
   const keys = [...refs.keys()];
@@ -230,7 +225,7 @@ async function loadVisitors(
     window: windows.get(key) ?? null,
     touches: loaded.touches.get(key) ?? [],
   }));
-  return { visitors, links: loaded.links, seenMessageIds: loaded.seenMessageIds, keys, anonymousIds, batchUsers };
+  return { visitors, links: loaded.links, seenMessageIds: loaded.seenMessageIds, keys, anonymousIds };
 }
 
 /**
@@ -261,10 +256,23 @@ async function saveNewViews(
   return rows.length;
 }
 
-/** Takes the locks of every user the batch can change, in key order, and completes the LedgerSnapshot. */
-async function lockAndLoadUsers(loaded: LoadedVisitors, tx: EntityManager, context: BatchContext): Promise<AttributionLedger> {
-  const { visitors, links, seenMessageIds, keys, anonymousIds, batchUsers } = loaded;
-  const users = [...new Set([...batchUsers, ...links.map((link) => link.userId)])];
+/**
+ * Takes the locks of the users the batch changes (usersChangedBy: about half of those its visitors
+ * are linked to), in key order, and completes the LedgerSnapshot. Concurrent batches that share a
+ * user wait for each other, so a user not locked is waiting saved.
+ */
+async function lockAndLoadUsers(
+  loaded: LoadedVisitors,
+  inputs: readonly BatchInput[],
+  tx: EntityManager,
+  context: BatchContext,
+): Promise<AttributionLedger> {
+  const { visitors, links, seenMessageIds, keys, anonymousIds } = loaded;
+  const users = AttributionLedger.usersChangedBy(
+    context.settings,
+    { visitors, links, seenMessageIds },
+    inputs.map(({ input }) => input),
+  );
   await context.store.lockUsers(tx, users);
   const { userTouches, subjects } = await context.store.loadUsers(tx, users, keys, anonymousIds);
   return new AttributionLedger(context.settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
