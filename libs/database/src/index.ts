@@ -9,3 +9,4 @@ export * from './outbox-writer';
 export * from './positions';
 export * from './replay-fence';
 export * from './returning-rows';
+export * from './migrations/outbox-uncompressed';

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import {
   OutboxDeadLetters1767000000000,
+  OutboxUncompressed1768000000000,
   OutboxPayloadText1766200000000,
   PlatformTables1764370000000,
   appendToOutbox,
@@ -14,6 +15,9 @@ import { KafkaRuntime } from '@touchstream/kafka';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
 import { OutboxRelay } from './outbox-relay';
 import { outboxDeadLetters } from './outbox.module';
+
+/** Thrown to roll a test's transaction back. */
+class Rollback extends Error {}
 
 describe('transactional outbox and once-per-offset effects on the real Postgres and broker', () => {
   const namespace = testNamespace('outbox');
@@ -28,6 +32,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
       PlatformTables1764370000000,
       OutboxPayloadText1766200000000,
       OutboxDeadLetters1767000000000,
+      OutboxUncompressed1768000000000,
     ]);
     await dataSource.initialize();
     await migrate(dataSource);
@@ -51,6 +56,32 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
   it("connects with Postgres's JIT off (createDataSource: short lookups must not pay for compiling)", async () => {
     const rows: Array<{ jit: string }> = await dataSource.query('SHOW jit');
     expect(rows[0]?.jit).toBe('off');
+  });
+
+  it('stores a payload of a few kB as it is (no compression to undo on the relay read), and a larger one compressed', async () => {
+    const topic = runtime.topic(topicSpec);
+    // A user-sources fact is about 2.1 kB of JSON; Postgres compresses from about 2 kB by default.
+    const text = (bytes: number) => Array.from({ length: bytes / 32 }, () => 'utm_source=newsletter&utm_medium=').join('');
+    const rows = [
+      { eventId: 'size-3k', topic, key: 'k', payload: { text: text(3_000) } },
+      { eventId: 'size-20k', topic, key: 'k', payload: { text: text(20_000) } },
+    ];
+    await dataSource
+      .transaction(async (tx) => {
+        await appendToOutbox(tx, namespace.schema, rows);
+        const sizes: Array<{ event_id: string; stored: number; length: number }> = await tx.query(
+          `SELECT event_id, pg_column_size(payload) AS stored, octet_length(payload::text) AS length FROM ${namespace.schema}.outbox
+         WHERE event_id LIKE 'size-%' ORDER BY event_id`,
+        );
+        expect(sizes.map(({ event_id, stored, length }) => [event_id, stored >= length])).toEqual([
+          ['size-20k', false],
+          ['size-3k', true],
+        ]);
+        throw new Rollback();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Rollback)) throw error;
+      });
   });
 
   it('publishes committed rows once, in order, ignores a second write of the same event id, and drops rolled-back rows', async () => {

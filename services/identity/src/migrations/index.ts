@@ -1,6 +1,7 @@
 import {
   OutboxDeadLetters1767000000000,
   OutboxPayloadText1766200000000,
+  OutboxUncompressed1768000000000,
   PlatformTables1764370000000,
   ReplayFenceTable1766000000000,
 } from '@touchstream/database';
@@ -15,4 +16,5 @@ export const identityMigrations = [
   IdentityReplayBaseline1766100000000,
   OutboxPayloadText1766200000000,
   OutboxDeadLetters1767000000000,
+  OutboxUncompressed1768000000000,
 ];
