@@ -72,7 +72,7 @@ export interface VisitorSnapshot {
  * - every visitor the batch has a page view or a link for: all its touches, and its views (all,
  *   or a window that holds the chains of the batch's views; none for a link-only visitor);
  * - the links of those visitors that are anonymousIds;
- * - `users`: every user the batch's inputs refresh (AttributionLedger.usersChangedBy; any
+ * - `users`: every user the batch's inputs refresh (AttributionLedger.touchPass; any
  *   superset will do, such as every userId those links and the batch's links name and every
  *   userId-only visitor among them); `userTouches`: the recorded touches those users own in
  *   visitors not loaded;

@@ -26,6 +26,19 @@ interface VisitorEntry {
 
 type TouchChange = Extract<LedgerChange, { kind: 'touch' }>;
 
+/** What AttributionLedger.touchPass found. */
+export interface TouchPass {
+  /** Per input, in order: the touch changes it makes. */
+  changes: TouchChange[][];
+  /** Final state of every touch that changed. */
+  touches: TouchState[];
+  links: LinkState[];
+  /** Page views added (not duplicates). */
+  newViews: number;
+  /** The users whose subjects the full pass refreshes, sorted. */
+  users: string[];
+}
+
 const NO_ATTRIBUTION = 'none';
 const LINKED = 'linked';
 
@@ -71,26 +84,33 @@ export class AttributionLedger {
   private readonly addedViews: Array<{ visitor: VisitorRef; view: PageViewFact }> = [];
 
   /**
-   * The users whose subjects the inputs would refresh, applied in order to the visitors' part of
-   * a snapshot: the users a batch must lock and load, and no others. A touch follows from its
-   * visitor's views and links only, never from users or subjects, so this pass changes exactly
-   * the touches the real one will, and a user's subject is refreshed only when a touch of one of
-   * its visitors changes or a link to it is new. A batch of reloads by a linked visitor locks no
-   * user (docs/benchmarks-attribution.md, round 9).
+   * Applies the inputs, in order, to the visitors' part of a snapshot, refreshing no subject: the
+   * touch and link changes the full pass will make, and the users whose subjects it will refresh
+   * (the users a batch must lock and load, and no others). A touch follows from its visitor's
+   * views and links only, never from users or subjects, so this pass changes exactly the touches
+   * the full one does, and a user's subject is refreshed only when a touch of one of its visitors
+   * changes or a link to it is new: a batch of reloads by a linked visitor locks no user. What it
+   * returns can be stored before the users' locks are taken (docs/benchmarks-attribution.md, round 9).
    */
-  static usersChangedBy(
+  static touchPass(
     settings: AttributionSettings,
     snapshot: Pick<LedgerSnapshot, 'visitors' | 'links' | 'seenMessageIds'>,
     inputs: readonly LedgerInput[],
-  ): string[] {
+  ): TouchPass {
     const found = new Set<string>();
     const ledger = new AttributionLedger(settings, { ...snapshot, users: [], userTouches: [], subjects: [] });
     ledger.usersFound = found;
-    for (const input of inputs) ledger.apply(input);
-    return [...found].sort(compareStrings);
+    const changes = inputs.map((input) => ledger.apply(input) as TouchChange[]);
+    return {
+      changes,
+      touches: ledger.changedTouches(),
+      links: ledger.changedLinks(),
+      newViews: ledger.newViews().length,
+      users: [...found].sort(compareStrings),
+    };
   }
 
-  /** Set only by usersChangedBy: refresh no subject, collect the users that would be refreshed. */
+  /** Set only by touchPass: refresh no subject, collect the users that would be refreshed. */
   private usersFound: Set<string> | null = null;
 
   constructor(

@@ -253,12 +253,12 @@ describe('attribution ledger: the users a batch changes', () => {
       pageView(anonymous('laptop'), 'laptop-3', 3, null),
       pageView(anonymous('phone'), 'phone-1', days(1), 'Paid Social', 'facebook|cpc|spring'),
     ];
-    expect(AttributionLedger.usersChangedBy(DEFAULT_SETTINGS, snapshotOf(history, batch), batch)).toEqual([]);
+    expect(AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshotOf(history, batch), batch).users).toEqual([]);
   });
 
   it("names every user of a visitor whose touches change, and a new link's user", () => {
     const batch = [pageView(anonymous('laptop'), 'laptop-later', days(3), 'Email', 'news|email'), link('phone', 'u3', days(2))];
-    expect(AttributionLedger.usersChangedBy(DEFAULT_SETTINGS, snapshotOf(history, batch), batch)).toEqual(['u1', 'u2', 'u3']);
+    expect(AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshotOf(history, batch), batch).users).toEqual(['u1', 'u2', 'u3']);
   });
 });
 
@@ -338,6 +338,23 @@ describe('attribution ledger: properties', () => {
           expect(run(inputs, sizes, windowed).changes).toEqual(run(inputs, sizes, windowed, true).changes);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds in the touch pass the touch and link changes of the full pass, input by input, and the views it adds', () => {
+    fc.assert(
+      fc.property(history, history, fc.boolean(), (before, batch, windowed) => {
+        const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
+        memory.applyBatch(before);
+        const snapshot = memory.snapshotFor(batch);
+        const pass = AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshot, batch);
+        const full = new AttributionLedger(DEFAULT_SETTINGS, snapshot);
+        expect(pass.changes.map(touches)).toEqual(batch.map((input) => touches(full.apply(input))));
+        expect(pass.touches).toEqual(full.changedTouches());
+        expect(pass.links).toEqual(full.changedLinks());
+        expect(pass.newViews).toBe(full.newViews().length);
+      }),
       { numRuns: 300 },
     );
   });

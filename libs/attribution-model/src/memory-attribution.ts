@@ -19,7 +19,7 @@ export class MemoryAttribution {
   /**
    * `windowed`: load each visitor's views the way the service does (windowAround, whole history
    * only when needed). `everyLinkedUser`: load every user the batch's visitors and links name,
-   * rather than only those the batch refreshes (usersChangedBy, as the service does).
+   * rather than only those the batch refreshes (touchPass, as the service does).
    */
   constructor(
     private readonly settings: AttributionSettings,
@@ -62,7 +62,8 @@ export class MemoryAttribution {
     return windowSuffices(views, batchTimes, window, this.settings) ? { views, window } : { views: all, window: null };
   }
 
-  private snapshotFor(inputs: readonly LedgerInput[]): LedgerSnapshot {
+  /** The snapshot a batch of these inputs loads from the current state (the service's rules). */
+  snapshotFor(inputs: readonly LedgerInput[]): LedgerSnapshot {
     const refs = new Map<string, VisitorRef>();
     const batchUsers = new Set<string>();
     const batchIds = new Set<string>();
@@ -92,7 +93,7 @@ export class MemoryAttribution {
       users = new Set([...batchUsers, ...links.map((link) => link.userId)]);
       for (const ref of refs.values()) if (ref.kind === 'user') users.add(ref.id);
     } else {
-      users = new Set(AttributionLedger.usersChangedBy(this.settings, { visitors, links, seenMessageIds }, inputs));
+      users = new Set(AttributionLedger.touchPass(this.settings, { visitors, links, seenMessageIds }, inputs).users);
     }
     return {
       visitors,

@@ -8,13 +8,13 @@ import {
   type ViewWindow,
   type VisitorRef,
   type AttributionSettings,
-  type LedgerChange,
   type LedgerInput,
   type LinkState,
+  type SubjectFact,
   type TouchState,
   type VisitorSnapshot,
 } from '@touchstream/attribution-model';
-import { appendToOutbox, type OutboxRow } from '@touchstream/database';
+import { appendToOutbox } from '@touchstream/database';
 import type { AttributionStore, NewPageViewRow } from '../store/attribution-store';
 import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
@@ -51,9 +51,12 @@ interface BatchInput {
 }
 
 /**
- * One batch of consumed messages, applied inside the caller's transaction: lock and load what
- * the batch can change, run every message through the AttributionLedger in arrival order, and
- * write the changed state and the new facts (outbox) with batched statements.
+ * One batch of consumed messages, applied inside the caller's transaction, in two passes of the
+ * AttributionLedger over the messages in arrival order: under the partition lock, the touch pass
+ * (page views, touches, links and the touch facts); then, under the locks of the users it names,
+ * the full pass (the subjects and their user-sources facts). Each writes its state and facts
+ * (outbox) with batched statements. Touch facts precede the batch's user-sources facts in the
+ * outbox; the order within each topic is the messages' order, as before.
  */
 export async function applyAttributionBatch(
   batch: { partition: number; messages: readonly AttributionMessage[] },
@@ -72,45 +75,56 @@ export async function applyAttributionBatch(
 
   const visitors = await loadVisitors(batch.partition, inputs, tx, context);
   timer('load');
-  // Written before the users' locks are taken: a page view is its visitor's, and the visitor's
-  // partition lock is held. The users' locks serialise every slot whose batch shares a user
-  // with this one, so what runs under them bounds the rate (docs/benchmarks-attribution.md, round 8).
-  const newViews = await saveNewViews(inputs, visitors.seenMessageIds, views, tx, context);
-  timer('store');
-  const ledger = await lockAndLoadUsers(visitors, inputs, tx, context);
-  timer('load');
-  const published: Array<{ change: LedgerChange; cause: Cause }> = [];
-  for (const { input, cause } of inputs) for (const change of ledger.apply(input)) published.push({ change, cause });
+  const ledgerInputs = inputs.map(({ input }) => input);
+  const pass = AttributionLedger.touchPass(context.settings, visitors, ledgerInputs);
   timer('apply');
-  if (ledger.newViews().length !== newViews) {
-    throw new Error(`the ledger added ${ledger.newViews().length} page views, ${newViews} were stored for this batch`);
-  }
-
-  const details = await resolveDetails(published, ledger.changedTouches(), views, tx, context);
+  // Everything a visitor's partition lock covers is written before the users' locks are taken:
+  // the page views, and the touches and links the touch pass found (they follow from views and
+  // links alone). The users' locks serialise every slot whose batch shares a user with this one,
+  // so what runs under them bounds the rate (docs/benchmarks-attribution.md, rounds 8 and 9).
+  const newViews = await saveNewViews(inputs, visitors.seenMessageIds, views, tx, context);
+  if (pass.newViews !== newViews) throw new Error(`the ledger added ${pass.newViews} page views, ${newViews} were stored for this batch`);
+  const touchChanges = inputs.flatMap(({ cause }, index) => (pass.changes[index] ?? []).map((change) => ({ change, cause })));
+  const details = new Map<string, TouchDetails>();
+  await addDetails(details, pass.touches, views, tx, context);
   const detailsOf = (touch: TouchState) => details.get(touch.touchId) as TouchDetails;
   await context.store.save(tx, {
-    touches: ledger.changedTouches().map((touch) => ({ touch, details: detailsOf(touch) })),
-    links: ledger.changedLinks(),
-    subjects: ledger.changedSubjects(),
+    touches: pass.touches.map((touch) => ({ touch, details: detailsOf(touch) })),
+    links: pass.links,
+    subjects: [],
   });
   timer('store');
-  if (context.holdFacts) return outcome;
-
   const factContext: FactContext = {
     touchesTopic: context.topics.touches,
     userSourcesTopic: context.topics.userSources,
     lastTouchModel: context.settings.lastTouchModel,
     recordedAt: context.now().toISOString(),
   };
-  const rows: OutboxRow[] = published.map(({ change, cause }) =>
-    change.kind === 'touch'
-      ? touchRow(change.touch, detailsOf(change.touch), cause, factContext)
-      : userSourcesRow(change.fact, detailsOf, cause, factContext),
-  );
+  if (!context.holdFacts) {
+    const rows = touchChanges.map(({ change, cause }) => touchRow(change.touch, detailsOf(change.touch), cause, factContext));
+    await appendToOutbox(tx, context.schema, rows);
+    outcome.touchesPublished = rows.length;
+    timer('outbox');
+  }
+
+  const ledger = await lockAndLoadUsers(visitors, pass.users, tx, context);
+  timer('load');
+  const published: Array<{ fact: SubjectFact; cause: Cause }> = [];
+  for (const { input, cause } of inputs) {
+    for (const change of ledger.apply(input)) if (change.kind === 'subject') published.push({ fact: change.fact, cause });
+  }
+  timer('apply');
+  if (ledger.changedTouches().length !== pass.touches.length) {
+    throw new Error(`the full pass changed ${ledger.changedTouches().length} touches, the touch pass ${pass.touches.length}`);
+  }
+  await addDetails(details, touchesNamedBy(published), views, tx, context);
+  await context.store.save(tx, { touches: [], links: [], subjects: ledger.changedSubjects() });
+  timer('store');
+  if (context.holdFacts) return outcome;
+  const rows = published.map(({ fact, cause }) => userSourcesRow(fact, detailsOf, cause, factContext));
   await appendToOutbox(tx, context.schema, rows);
   timer('outbox');
-  outcome.touchesPublished = published.filter(({ change }) => change.kind === 'touch').length;
-  outcome.userSourcesPublished = published.length - outcome.touchesPublished;
+  outcome.userSourcesPublished = rows.length;
   return outcome;
 }
 
@@ -257,62 +271,48 @@ async function saveNewViews(
 }
 
 /**
- * Takes the locks of the users the batch changes (usersChangedBy: about half of those its visitors
- * are linked to), in key order, and completes the LedgerSnapshot. Concurrent batches that share a
- * user wait for each other, so a user not locked is waiting saved.
+ * Takes the locks of the users the batch refreshes (the touch pass's: about half of those its
+ * visitors are linked to), in key order, and completes the LedgerSnapshot.
  */
 async function lockAndLoadUsers(
   loaded: LoadedVisitors,
-  inputs: readonly BatchInput[],
+  users: readonly string[],
   tx: EntityManager,
   context: BatchContext,
 ): Promise<AttributionLedger> {
   const { visitors, links, seenMessageIds, keys, anonymousIds } = loaded;
-  const users = AttributionLedger.usersChangedBy(
-    context.settings,
-    { visitors, links, seenMessageIds },
-    inputs.map(({ input }) => input),
-  );
   await context.store.lockUsers(tx, users);
   const { userTouches, subjects } = await context.store.loadUsers(tx, users, keys, anonymousIds);
   return new AttributionLedger(context.settings, { visitors, links, users, userTouches, subjects, seenMessageIds });
 }
 
 /**
- * The url, referrer and classification of every touch a fact mentions: from the batch's own
- * page views, else from the stored touch, else (a stored view that became a touch now) from the
- * stored view, classified again.
+ * Adds the url, referrer and classification of the touches not in `details` yet: from the batch's
+ * own page views, else from the stored touch, else (a stored view that became a touch now) from
+ * the stored view, classified again.
  */
-async function resolveDetails(
-  published: ReadonlyArray<{ change: LedgerChange }>,
-  changedTouches: readonly TouchState[],
+async function addDetails(
+  details: Map<string, TouchDetails>,
+  touches: Iterable<TouchState>,
   views: ReadonlyMap<string, ClassifiedPageView>,
   tx: EntityManager,
   context: BatchContext,
-): Promise<Map<string, TouchDetails>> {
-  const needed = new Map<string, TouchState>();
-  for (const touch of changedTouches) needed.set(touch.touchId, touch);
-  for (const { change } of published) {
-    if (change.kind !== 'subject') continue;
-    for (const touch of [change.fact.first, change.fact.last]) if (touch) needed.set(touch.touchId, touch);
-  }
-  const details = new Map<string, TouchDetails>();
-  const missing: TouchState[] = [];
-  for (const touch of needed.values()) {
+): Promise<void> {
+  const missing = new Map<string, TouchState>();
+  for (const touch of touches) {
+    if (details.has(touch.touchId)) continue;
     const view = views.get(touch.messageId);
     if (view) details.set(touch.touchId, { url: view.source.landingUrl ?? view.url, referrer: view.referrer, source: view.source });
-    else missing.push(touch);
+    else missing.set(touch.touchId, touch);
   }
-  const stored = await context.store.touchDetails(
-    tx,
-    missing.map((touch) => touch.touchId),
-  );
-  const unclassified = missing.filter((touch) => !stored.has(touch.touchId));
+  if (missing.size === 0) return;
+  const stored = await context.store.touchDetails(tx, [...missing.keys()]);
+  const unclassified = [...missing.values()].filter((touch) => !stored.has(touch.touchId));
   const storedViews = await context.store.viewDetails(
     tx,
     unclassified.map((touch) => touch.messageId),
   );
-  for (const touch of missing) {
+  for (const touch of missing.values()) {
     const known = stored.get(touch.touchId);
     if (known) {
       details.set(touch.touchId, known);
@@ -323,5 +323,12 @@ async function resolveDetails(
     const source = context.classifier.classify(view.url, view.referrer, view.campaign);
     details.set(touch.touchId, { url: view.url, referrer: view.referrer, source });
   }
-  return details;
+}
+
+/** The touches the facts name (first and last). */
+function* touchesNamedBy(facts: ReadonlyArray<{ fact: SubjectFact }>): Generator<TouchState> {
+  for (const { fact } of facts) {
+    if (fact.first) yield fact.first;
+    if (fact.last) yield fact.last;
+  }
 }
