@@ -33,8 +33,8 @@ export interface TouchPass {
   /** Final state of every touch that changed. */
   touches: TouchState[];
   links: LinkState[];
-  /** Page views added (not duplicates). */
-  newViews: number;
+  /** Page views added (not duplicates), in the order they came: the ones to store. */
+  newViews: ReadonlyArray<{ visitor: VisitorRef; view: PageViewFact }>;
   /** The users whose subjects the full pass refreshes, sorted. */
   users: string[];
 }
@@ -105,7 +105,7 @@ export class AttributionLedger {
       changes,
       touches: ledger.changedTouches(),
       links: ledger.changedLinks(),
-      newViews: ledger.newViews().length,
+      newViews: ledger.newViews(),
       users: [...found].sort(compareStrings),
     };
   }

@@ -11,11 +11,12 @@ import {
   type LedgerInput,
   type LinkState,
   type SubjectFact,
+  type TouchPass,
   type TouchState,
   type VisitorSnapshot,
 } from '@touchstream/attribution-model';
 import { appendToOutbox } from '@touchstream/database';
-import type { AttributionStore, NewPageViewRow } from '../store/attribution-store';
+import type { AttributionStore } from '../store/attribution-store';
 import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
 import type { PageClassifier } from './page-classifier';
@@ -82,8 +83,7 @@ export async function applyAttributionBatch(
   // the page views, and the touches and links the touch pass found (they follow from views and
   // links alone). The users' locks serialise every slot whose batch shares a user with this one,
   // so what runs under them bounds the rate (docs/benchmarks-attribution.md, rounds 8 and 9).
-  const newViews = await saveNewViews(inputs, visitors.seenMessageIds, views, tx, context);
-  if (pass.newViews !== newViews) throw new Error(`the ledger added ${pass.newViews} page views, ${newViews} were stored for this batch`);
+  await saveNewViews(pass, views, tx, context);
   const touchChanges = inputs.flatMap(({ cause }, index) => (pass.changes[index] ?? []).map((change) => ({ change, cause })));
   const details = new Map<string, TouchDetails>();
   await addDetails(details, pass.touches, views, tx, context);
@@ -242,32 +242,24 @@ async function loadVisitors(
   return { visitors, links: loaded.links, seenMessageIds: loaded.seenMessageIds, keys, anonymousIds };
 }
 
-/**
- * Stores the batch's page views that are not stored yet (the first of each messageId; the ones
- * the ledger will add), and says how many.
- */
+/** Stores the page views the touch pass added (the first of each messageId not stored yet). */
 async function saveNewViews(
-  inputs: readonly BatchInput[],
-  seenMessageIds: readonly string[],
+  pass: TouchPass,
   views: ReadonlyMap<string, ClassifiedPageView>,
   tx: EntityManager,
   context: BatchContext,
-): Promise<number> {
-  const seen = new Set(seenMessageIds);
-  const rows: NewPageViewRow[] = [];
-  for (const { input } of inputs) {
-    if (input.kind !== 'page-view' || seen.has(input.view.messageId)) continue;
-    const read = views.get(input.view.messageId) as ClassifiedPageView;
-    rows.push({
-      visitor: visitorKey(input.visitor),
-      view: input.view,
+): Promise<void> {
+  const rows = pass.newViews.map(({ visitor, view }) => {
+    const read = views.get(view.messageId) as ClassifiedPageView;
+    return {
+      visitor: visitorKey(visitor),
+      view,
       url: read.source.landingUrl ?? read.url,
       referrer: read.referrer,
       campaign: read.campaign,
-    });
-  }
+    };
+  });
   await context.store.saveViews(tx, rows);
-  return rows.length;
 }
 
 /**
