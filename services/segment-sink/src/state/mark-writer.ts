@@ -1,7 +1,5 @@
 import { describeError, type Logger } from '@touchstream/logging';
-import type { IdentifyMarkRow, SinkStore, TrackHandling } from './sink-store';
-
-type TrackMark = { touchId: string; outcome: TrackHandling };
+import type { IdentifyMarkRow, SinkStore, TrackMarkRow } from './sink-store';
 
 /**
  * Records what was handled (delivered, dead-lettered, skipped) in Postgres off the delivery path:
@@ -17,7 +15,7 @@ type TrackMark = { touchId: string; outcome: TrackHandling };
  */
 export class MarkWriter {
   private readonly identifies: MarkQueue<IdentifyMarkRow>;
-  private readonly tracks: MarkQueue<TrackMark>;
+  private readonly tracks: MarkQueue<TrackMarkRow>;
   /** Fact writes in progress: an identify mark is an UPDATE of the fact's row, so it waits for them. */
   private readonly storing = new Set<Promise<unknown>>();
 
@@ -44,7 +42,7 @@ export class MarkWriter {
     this.identifies.add(rows);
   }
 
-  tracked(rows: readonly TrackMark[]): void {
+  tracked(rows: readonly TrackMarkRow[]): void {
     this.tracks.add(rows);
   }
 

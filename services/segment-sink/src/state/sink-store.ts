@@ -7,6 +7,12 @@ import { subjectKey, type SubjectState } from '@touchstream/segment-delivery';
 export type IdentifyHandling = 'delivered' | 'dead-lettered' | 'unchanged' | 'cleared' | 'anonymous-identified' | 'anonymous-disabled';
 export type TrackHandling = 'delivered' | 'dead-lettered';
 
+/** A touch whose track was handled, and how. */
+export interface TrackMarkRow {
+  touchId: string;
+  outcome: TrackHandling;
+}
+
 export interface IdentifyMarkRow {
   subjectType: SubjectType;
   subjectId: string;
@@ -130,7 +136,7 @@ export class SinkStore {
     );
   }
 
-  async markTracks(rows: ReadonlyArray<{ touchId: string; outcome: TrackHandling }>): Promise<void> {
+  async markTracks(rows: readonly TrackMarkRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO ${this.tracked} (touch_id, outcome) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (touch_id) DO NOTHING`,
