@@ -11,6 +11,12 @@ export interface KafkaSettings {
   /** How long one connection attempt may take. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * The consumers' fetch: returned once this many bytes are there or fetchMaxWaitMs has passed
+   * (BatchConsumer's minFetchBytes / maxFetchWaitMs; a consumer's own option wins).
+   */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {

@@ -59,10 +59,16 @@ export class KafkaRuntime {
     });
   }
 
-  /** Creates and starts a consumer; its dead letters go to `<prefix>.<group>.dead-letter.v1`. */
+  /**
+   * Creates and starts a consumer; its dead letters go to `<prefix>.<group>.dead-letter.v1`. Its
+   * fetch waits as the settings say (KAFKA_FETCH_MIN_BYTES / KAFKA_FETCH_MAX_WAIT_MS) unless the
+   * options say otherwise.
+   */
   async startConsumer<T>(options: ConsumerOptions<T>): Promise<BatchConsumer<T>> {
     const consumer = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
       ...options,
+      minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
+      maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
       deadLetters: this.deadLetters,
     });
     await consumer.start();

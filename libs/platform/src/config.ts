@@ -39,6 +39,21 @@ export const commonEnv = {
   KAFKA_TOPIC_PREFIX: optionalString,
   KAFKA_TOPIC_PARTITIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000).optional()),
   KAFKA_REPLICATION_FACTOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(10).optional()),
+  /**
+   * A consumer's fetch returns once this much data is there or the wait has passed: light live
+   * traffic is then applied in fewer, larger batches, each stage at most the wait later; a backlog
+   * fills the fetch at once (docs/operations.md, "latency and batching").
+   */
+  KAFKA_FETCH_MIN_BYTES: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+  ),
+  KAFKA_FETCH_MAX_WAIT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10_000).default(200)),
   /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
 };

@@ -6,6 +6,8 @@ interface KafkaEnv {
   KAFKA_TOPIC_PREFIX?: string | undefined;
   KAFKA_TOPIC_PARTITIONS?: number | undefined;
   KAFKA_REPLICATION_FACTOR?: number | undefined;
+  KAFKA_FETCH_MIN_BYTES?: number | undefined;
+  KAFKA_FETCH_MAX_WAIT_MS?: number | undefined;
 }
 
 export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSettings {
@@ -15,6 +17,8 @@ export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSetting
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     partitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    fetchMinBytes: env.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
   };
 }
 
