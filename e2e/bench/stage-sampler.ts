@@ -119,7 +119,7 @@ export class StageSampler {
   private async pending(schema: string): Promise<number | null> {
     try {
       const result = await this.database.query<{ pending: string }>(
-        `SELECT count(*)::text AS pending FROM "${schema}".outbox WHERE sent_at IS NULL`,
+        `SELECT coalesce(sum(event_count), 0)::text AS pending FROM "${schema}".outbox WHERE sent_at IS NULL`,
       );
       return Number(result.rows[0]?.pending ?? 0);
     } catch {

@@ -10,3 +10,5 @@ export * from './positions';
 export * from './replay-fence';
 export * from './returning-rows';
 export * from './migrations/outbox-uncompressed';
+export * from './outbox-batch';
+export * from './migrations/outbox-batches';

@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     const progress = async () => {
       const result = await pool.query<{ applied: string | null; pending: string }>(
         `SELECT (SELECT sum(next_offset) FROM "${schema}".consumer_positions WHERE consumer_group = $1)::text AS applied,
-                (SELECT count(*) FROM "${schema}".outbox WHERE sent_at IS NULL)::text AS pending`,
+                (SELECT coalesce(sum(event_count), 0) FROM "${schema}".outbox WHERE sent_at IS NULL)::text AS pending`,
         [group],
       );
       const metrics = await fetch(`${service?.url}/metrics`).then((response) => response.text());

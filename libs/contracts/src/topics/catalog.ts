@@ -39,8 +39,12 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'x-dead-letter-offset',
   consumerGroup: 'x-dead-letter-group',
   failedAt: 'x-dead-letter-at',
-  /** An outbox row the broker refused: its seq in the service's outbox_dead_letters table. */
+  /**
+   * An outbox event the broker refused: its row's seq and its place in the row, the key of its
+   * copy in the service's outbox_dead_letters table.
+   */
   outboxSeq: 'x-dead-letter-outbox-seq',
+  outboxEventIndex: 'x-dead-letter-outbox-event-index',
 } as const;
 
 /** Headers every message carries so logs can be joined without parsing the value. */

@@ -1,12 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEAD_LETTER_HEADERS } from '@touchstream/contracts';
-import { quoteIdent } from '@touchstream/database';
+import { decodeOutboxRow, quoteIdent, rowFields, type OutboxEvent, type StoredOutboxRow } from '@touchstream/database';
 import { backoffDelay, delay, RecordRefusedError, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
 import { describeError, type Logger } from '@touchstream/logging';
 
 export interface OutboxRelayOptions {
   schema: string;
-  /** Rows published per round trip. */
+  /** Events published per round trip (whole rows: at least one row, however many events it holds). */
   batchSize?: number;
   /** How often an idle relay looks for rows nobody told it about (another instance's, a restart's). */
   idlePollMs?: number;
@@ -27,13 +27,12 @@ export interface OutboxRelayOptions {
   onDeadLettered?: (count: number) => void;
 }
 
-interface OutboxRecord {
+/** One event of a row read: the payload is published as the text it was stored as, unparsed. */
+interface PendingEvent extends OutboxEvent {
   seq: string;
-  topic: string;
-  message_key: string | null;
-  /** As text: it is published as it is, so parsing it here only to serialise it again is waste. */
-  payload: string;
-  headers: Record<string, string>;
+  /** Its place in its row. */
+  index: number;
+  createdAt: Date;
 }
 
 const MAX_REASON_LENGTH = 1_000;
@@ -82,15 +81,15 @@ export class OutboxRelay {
     this.loop = null;
   }
 
-  /** Rows written but not yet acknowledged by the broker. */
+  /** Events written but not yet acknowledged by the broker. */
   async pending(): Promise<number> {
     const rows: Array<{ count: string }> = await this.dataSource.query(
-      `SELECT count(*)::text AS count FROM ${this.table} WHERE sent_at IS NULL`,
+      `SELECT coalesce(sum(event_count), 0)::text AS count FROM ${this.table} WHERE sent_at IS NULL`,
     );
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** Publishes everything pending now; returns how many rows were sent. */
+  /** Publishes everything pending now; returns how many events were sent. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -142,28 +141,35 @@ export class OutboxRelay {
       ]);
       const lock = locked[0];
       if (!lock?.locked) return 0;
-      const rows: OutboxRecord[] = await transaction.query(
-        // ORDER BY the column (o.seq), not the text alias: sorting "10" before "9" broke commit
-        // order, and a sort can't use outbox_unsent, so each batch read every row ever kept.
-        `SELECT o.seq::text AS seq, o.topic, o.message_key, o.payload::text AS payload, o.headers FROM ${this.table} AS o
-         WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT $1`,
+      const rows: StoredOutboxRow[] = await transaction.query(
+        // Whole rows, in seq order, until batchSize events: the running sum stops the read, so a
+        // backlog of large rows is not read at once. ORDER BY the column (o.seq), not a text
+        // alias: sorting "10" before "9" broke commit order.
+        `SELECT w.seq::text AS seq, w.event_count, w.events, w.payloads, w.created_at, false AS sent FROM (
+           SELECT o.seq, o.event_count, o.events, o.payloads, o.created_at,
+                  sum(o.event_count) OVER (ORDER BY o.seq) - o.event_count AS before
+           FROM ${this.table} AS o WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT $1) AS w
+         WHERE w.before < $1 ORDER BY w.seq`,
         [this.options.batchSize ?? 2_000],
       );
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, OutboxRecord[]>();
-      for (const row of rows) {
-        const list = byTopic.get(row.topic) ?? [];
-        list.push(row);
-        byTopic.set(row.topic, list);
+      const events = rows.flatMap((row) =>
+        decodeOutboxRow(rowFields(row)).map((event, index) => ({ ...event, seq: row.seq, index, createdAt: row.created_at })),
+      );
+      const byTopic = new Map<string, PendingEvent[]>();
+      for (const event of events) {
+        const list = byTopic.get(event.topic) ?? [];
+        list.push(event);
+        byTopic.set(event.topic, list);
       }
-      const rowOf = new Map<OutgoingMessage, OutboxRecord>();
+      const eventOf = new Map<OutgoingMessage, PendingEvent>();
       const outcomes = await Promise.allSettled(
         [...byTopic].map(([topic, list]) =>
           this.producer.send(
             topic,
-            list.map((row) => {
-              const message = messageOf(row);
-              rowOf.set(message, row);
+            list.map((event) => {
+              const message = messageOf(event);
+              eventOf.set(message, event);
               return message;
             }),
           ),
@@ -171,69 +177,85 @@ export class OutboxRelay {
       );
       const failure = outcomes.find((outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof RecordRefusedError));
       if (failure) throw (failure as PromiseRejectedResult).reason;
-      // The refused requests' rows, in seq order; the rest were acknowledged.
+      // The refused requests' events, in commit order; the rest were acknowledged.
+      const order = new Map(events.map((event, position) => [event, position]));
       const refused = outcomes
         .flatMap((outcome) => (outcome.status === 'rejected' ? (outcome.reason as RecordRefusedError).messages : []))
-        .map((message) => rowOf.get(message) as OutboxRecord)
-        .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
-      const setAside = new Set(await this.publishOneByOne(refused, transaction));
-      const published = rows.filter((row) => !setAside.has(row.seq)).map((row) => row.seq);
-      if (this.keepsSent) await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
-      else await transaction.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [published]);
-      this.options.onPublished?.(published.length);
-      return rows.length;
+        .map((message) => eventOf.get(message) as PendingEvent)
+        .sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
+      const setAside = await this.publishOneByOne(refused, transaction);
+      // Every event of the rows read is now acknowledged or in outbox_dead_letters: the rows are done.
+      const seqs = rows.map((row) => row.seq);
+      if (this.keepsSent) await transaction.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [seqs]);
+      else await transaction.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [seqs]);
+      this.options.onPublished?.(events.length - setAside);
+      return events.length;
     });
   }
 
   /**
-   * A request the broker refused does not say which of its records was at fault: send its rows
-   * one at a time, in order, and set aside each one refused on its own. Returns the seqs set
+   * A request the broker refused does not say which of its records was at fault: send its events
+   * one at a time, in order, and set aside each one refused on its own. Returns how many were set
    * aside; the rest are acknowledged now.
    */
-  private async publishOneByOne(rows: readonly OutboxRecord[], transaction: EntityManager): Promise<string[]> {
-    const setAside: string[] = [];
-    for (const row of rows) {
+  private async publishOneByOne(events: readonly PendingEvent[], transaction: EntityManager): Promise<number> {
+    let setAside = 0;
+    for (const event of events) {
       try {
-        await this.producer.send(row.topic, [messageOf(row)]);
+        await this.producer.send(event.topic, [messageOf(event)]);
       } catch (error) {
         if (!(error instanceof RecordRefusedError)) throw error;
-        await this.deadLetter(row, error, transaction);
-        setAside.push(row.seq);
+        await this.deadLetter(event, error, transaction);
+        setAside += 1;
       }
     }
     return setAside;
   }
 
   /**
-   * Moves a refused row to outbox_dead_letters with the broker's reason and publishes a
-   * dead-letter record that points to it (key and headers of the row; no payload, which the
-   * broker may refuse again). Both happen before the transaction commits: a crash in between
-   * leaves the row in the outbox, refused again on the next attempt, and the record sent twice.
+   * Copies a refused event to outbox_dead_letters with the broker's reason and publishes a
+   * dead-letter record that points to it (key and headers of the event; no payload, which the
+   * broker may refuse again). Both happen before the transaction that deletes its row commits: a
+   * crash in between leaves the row in the outbox, the event refused again on the next attempt,
+   * and the record sent twice (the copy is written once: its key is the row's seq and the event's
+   * place in it).
    */
-  private async deadLetter(row: OutboxRecord, error: RecordRefusedError, transaction: EntityManager): Promise<void> {
+  private async deadLetter(event: PendingEvent, error: RecordRefusedError, transaction: EntityManager): Promise<void> {
     const reason = error.message.slice(0, MAX_REASON_LENGTH);
     await this.options.publishDeadLetter({
-      key: row.message_key,
+      key: event.key,
       value: '',
       headers: {
-        ...row.headers,
+        ...event.headers,
         [DEAD_LETTER_HEADERS.reason]: reason,
         [DEAD_LETTER_HEADERS.errorName]: error.name,
-        [DEAD_LETTER_HEADERS.sourceTopic]: row.topic,
-        [DEAD_LETTER_HEADERS.outboxSeq]: row.seq,
+        [DEAD_LETTER_HEADERS.sourceTopic]: event.topic,
+        [DEAD_LETTER_HEADERS.outboxSeq]: event.seq,
+        [DEAD_LETTER_HEADERS.outboxEventIndex]: String(event.index),
         [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
       },
     });
     await transaction.query(
-      `WITH moved AS (DELETE FROM ${this.table} WHERE seq = $1 RETURNING seq, event_id, topic, message_key, payload, headers, created_at)
-       INSERT INTO ${this.deadLetterTable} (seq, event_id, topic, message_key, payload, headers, created_at, reason)
-       SELECT seq, event_id, topic, message_key, payload, headers, created_at, $2 FROM moved`,
-      [row.seq, reason],
+      `INSERT INTO ${this.deadLetterTable} (seq, event_index, event_id, topic, message_key, payload, headers, created_at, reason)
+       VALUES ($1, $2, $3, $4, $5, $6::json, $7::jsonb, $8, $9) ON CONFLICT (seq, event_index) DO NOTHING`,
+      [
+        event.seq,
+        event.index,
+        event.eventId,
+        event.topic,
+        event.key,
+        event.payload,
+        JSON.stringify(event.headers),
+        event.createdAt,
+        reason,
+      ],
     );
-    this.logger.error('outbox row refused by the broker; moved to outbox_dead_letters', {
-      seq: row.seq,
-      topic: row.topic,
-      bytes: Buffer.byteLength(row.payload),
+    this.logger.error('outbox event refused by the broker; copied to outbox_dead_letters', {
+      seq: event.seq,
+      eventIndex: event.index,
+      eventId: event.eventId,
+      topic: event.topic,
+      bytes: Buffer.byteLength(event.payload),
       reason,
     });
     this.options.onDeadLettered?.(1);
@@ -256,6 +278,6 @@ export class OutboxRelay {
   }
 }
 
-function messageOf(row: OutboxRecord): OutgoingMessage {
-  return { key: row.message_key, value: row.payload, headers: row.headers };
+function messageOf(event: PendingEvent): OutgoingMessage {
+  return { key: event.key, value: event.payload, headers: event.headers };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import {
+  OutboxBatches1769000000000,
   OutboxDeadLetters1767000000000,
   OutboxUncompressed1768000000000,
   OutboxPayloadText1766200000000,
@@ -10,6 +11,7 @@ import {
   applyOncePerOffset,
   createDataSource,
   migrate,
+  readOutboxEvents,
 } from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
@@ -33,6 +35,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
       OutboxPayloadText1766200000000,
       OutboxDeadLetters1767000000000,
       OutboxUncompressed1768000000000,
+      OutboxBatches1769000000000,
     ]);
     await dataSource.initialize();
     await migrate(dataSource);
@@ -46,6 +49,10 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     });
   });
 
+  /** The events in the outbox (pending, or sent and kept) whose ids start with `prefix`. */
+  const eventsIn = async (prefix: string) =>
+    (await readOutboxEvents((sql) => dataSource.query(sql), namespace.schema)).filter((event) => event.eventId.startsWith(prefix));
+
   afterAll(async () => {
     await relay.stop();
     await runtime.shutdown();
@@ -58,25 +65,33 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     expect(rows[0]?.jit).toBe('off');
   });
 
-  it('stores a payload of a few kB as it is (no compression to undo on the relay read), and a larger one compressed', async () => {
+  it("stores a transaction's events as one row, in order, its payloads compressed with lz4", async () => {
     const topic = runtime.topic(topicSpec);
-    // A user-sources fact is about 2.1 kB of JSON; Postgres compresses from about 2 kB by default.
     const text = (bytes: number) => Array.from({ length: bytes / 32 }, () => 'utm_source=newsletter&utm_medium=').join('');
     const rows = [
-      { eventId: 'size-3k', topic, key: 'k', payload: { text: text(3_000) } },
-      { eventId: 'size-20k', topic, key: 'k', payload: { text: text(20_000) } },
+      { eventId: 'size-3k', topic, key: 'k', payload: { text: text(3_000) }, headers: { 'x-event-id': 'size-3k' } },
+      { eventId: 'size-20k', topic, key: null, payload: { text: text(20_000), line: 'a\nb' } },
     ];
     await dataSource
       .transaction(async (tx) => {
-        await appendToOutbox(tx, namespace.schema, rows);
-        const sizes: Array<{ event_id: string; stored: number; length: number }> = await tx.query(
-          `SELECT event_id, pg_column_size(payload) AS stored, octet_length(payload::text) AS length FROM ${namespace.schema}.outbox
-         WHERE event_id LIKE 'size-%' ORDER BY event_id`,
+        expect(await appendToOutbox(tx, namespace.schema, rows)).toBe(2);
+        const stored: Array<{ event_count: number; compression: string | null; stored: number; length: number }> = await tx.query(
+          `SELECT event_count, pg_column_compression(payloads) AS compression, pg_column_size(payloads) AS stored,
+                  octet_length(payloads) AS length FROM ${namespace.schema}.outbox`,
         );
-        expect(sizes.map(({ event_id, stored, length }) => [event_id, stored >= length])).toEqual([
-          ['size-20k', false],
-          ['size-3k', true],
-        ]);
+        expect(stored).toHaveLength(1);
+        expect(stored[0]).toMatchObject({ event_count: 2, compression: 'lz4' });
+        expect(stored[0]?.stored).toBeLessThan((stored[0]?.length ?? 0) / 4);
+        const events = await readOutboxEvents((sql) => tx.query(sql), namespace.schema);
+        expect(events.map(({ eventId, topic, key, headers, payload }) => ({ eventId, topic, key, headers, payload }))).toEqual(
+          rows.map((row) => ({
+            eventId: row.eventId,
+            topic,
+            key: row.key,
+            headers: row.headers ?? {},
+            payload: JSON.stringify(row.payload),
+          })),
+        );
         throw new Rollback();
       })
       .catch((error: unknown) => {
@@ -84,14 +99,14 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
       });
   });
 
-  it('publishes committed rows once, in order, ignores a second write of the same event id, and drops rolled-back rows', async () => {
+  it('publishes committed events once, in order, and drops rolled-back ones', async () => {
     const topic = runtime.topic(topicSpec);
     const row = (n: number) => ({ eventId: `event-${n}`, topic, key: 'k', payload: { n } });
     await dataSource.transaction(async (tx) => {
       expect(await appendToOutbox(tx, namespace.schema, [row(1), row(2)])).toBe(2);
     });
     await dataSource.transaction(async (tx) => {
-      expect(await appendToOutbox(tx, namespace.schema, [row(2), row(3)])).toBe(1);
+      expect(await appendToOutbox(tx, namespace.schema, [row(3)])).toBe(1);
     });
     await expect(
       dataSource.transaction(async (tx) => {
@@ -139,14 +154,12 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     const topic = runtime.topic(topicSpec);
     const reader = runtime.reader(topic);
     await reader.start();
-    // Twelve rows in one transaction: the relay takes them in one batch, and their seqs include
-    // one- and two-digit numbers whichever test ran first.
+    // Twelve transactions of one event: the relay takes their rows in one batch, and their seqs
+    // include one- and two-digit numbers (the tests above used fewer than nine).
     const rows = Array.from({ length: 12 }, (_, i) => ({ eventId: `ordered-${i}`, topic, key: 'k', payload: { i } }));
-    await dataSource.transaction((tx) => appendToOutbox(tx, namespace.schema, rows).then(() => undefined));
-    const seqs: Array<{ seq: string }> = await dataSource.query(
-      `SELECT seq::text AS seq FROM ${namespace.schema}.outbox WHERE event_id LIKE 'ordered-%' ORDER BY seq`,
-    );
-    expect(new Set(seqs.map((row) => row.seq.length))).toEqual(new Set([1, 2]));
+    for (const row of rows) await dataSource.transaction((tx) => appendToOutbox(tx, namespace.schema, [row]).then(() => undefined));
+    const seqs = (await eventsIn('ordered-')).map((event) => event.seq);
+    expect(new Set(seqs.map((seq) => seq.length))).toEqual(new Set([1, 2]));
     relay.start();
     relay.notify();
     // The reader reads the topic from the start: the earlier test's rows carry `n`, these `i`.
@@ -158,11 +171,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
 
   it('deletes each row once the broker acknowledged it (by default), and with keepSentMs marks it sent and keeps it instead', async () => {
     const topic = runtime.topic(topicSpec);
-    const rowsOf = (prefix: string) =>
-      dataSource.query<Array<{ event_id: string; sent: boolean }>>(
-        `SELECT event_id, sent_at IS NOT NULL AS sent FROM ${namespace.schema}.outbox WHERE event_id LIKE $1 ORDER BY seq`,
-        [`${prefix}-%`],
-      );
+    const rowsOf = async (prefix: string) => (await eventsIn(`${prefix}-`)).map(({ eventId, sent }) => ({ event_id: eventId, sent }));
     const write = (prefix: string) =>
       dataSource.transaction((tx) =>
         appendToOutbox(
@@ -205,7 +214,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     await reader.stop();
   });
 
-  it('moves a row the broker refuses to outbox_dead_letters with a dead-letter record, and publishes the rows around it', async () => {
+  it('copies an event the broker refuses to outbox_dead_letters with a dead-letter record, and publishes the events around it', async () => {
     const topic = runtime.topic(topicSpec);
     // The earlier tests' relay would race this drain for the rows: make sure it is stopped.
     await relay.stop();
@@ -218,19 +227,18 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
         { eventId: 'around-2', topic, key: 'k', payload: { part: 'after' } },
       ]).then(() => undefined),
     );
-    const [refusedRow] = await dataSource.query<Array<{ seq: string }>>(
-      `SELECT seq::text AS seq FROM ${namespace.schema}.outbox WHERE event_id = 'refused'`,
-    );
+    const [refusedRow] = await eventsIn('refused');
 
     expect(await relay.drain()).toBe(3);
     expect(await relay.pending()).toBe(0);
-    const kept = await dataSource.query<Array<{ event_id: string; seq: string; reason: string; bytes: number }>>(
-      `SELECT event_id, seq::text AS seq, reason, octet_length(payload::text) AS bytes FROM ${namespace.schema}.outbox_dead_letters`,
+    const kept = await dataSource.query<Array<{ event_id: string; seq: string; event_index: number; reason: string; bytes: number }>>(
+      `SELECT event_id, seq::text AS seq, event_index, reason, octet_length(payload::text) AS bytes FROM ${namespace.schema}.outbox_dead_letters`,
     );
     expect(kept).toEqual([
       {
         event_id: 'refused',
         seq: refusedRow?.seq,
+        event_index: 1,
         reason: expect.stringContaining('larger than the max message size'),
         bytes: JSON.stringify(oversize).length,
       },
@@ -250,10 +258,87 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     });
     expect(record?.key).toBe('k');
     expect(record?.headers[DEAD_LETTER_HEADERS.outboxSeq]).toBe(refusedRow?.seq);
+    expect(record?.headers[DEAD_LETTER_HEADERS.outboxEventIndex]).toBe('1');
     expect(record?.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
     expect(record?.headers[DEAD_LETTER_HEADERS.errorName]).toBe('RecordRefusedError');
     expect(record?.headers[DEAD_LETTER_HEADERS.reason]).toContain('larger than the max message size');
     await deadLetters.stop();
+  });
+
+  it('reads whole rows up to batchSize events a round: a row larger than the batch goes out whole, the next waits', async () => {
+    const topic = runtime.topic(topicSpec);
+    await relay.stop();
+    const rounds: number[] = [];
+    const small = new OutboxRelay(dataSource, runtime.producer, logger, {
+      schema: namespace.schema,
+      batchSize: 2,
+      publishDeadLetter: outboxDeadLetters(runtime, namespace.schema),
+      onPublished: (count) => rounds.push(count),
+    });
+    const write = (ids: number[]) =>
+      dataSource.transaction((tx) =>
+        appendToOutbox(
+          tx,
+          namespace.schema,
+          ids.map((w) => ({ eventId: `whole-${w}`, topic, key: 'k', payload: { w } })),
+        ).then(() => undefined),
+      );
+    await write([1, 2, 3]);
+    await write([4]);
+    await write([5]);
+    expect(await small.pending()).toBe(5);
+    expect(await small.drain()).toBe(5);
+    expect(rounds).toEqual([3, 2]);
+    const reader = runtime.reader(topic);
+    await reader.start();
+    const whole = () => reader.json<{ w?: number }>().filter((value) => value.w !== undefined);
+    const values = await waitFor(() => whole().length >= 5 && whole(), { description: '5 events published' });
+    expect(values.map((value) => value.w)).toEqual([1, 2, 3, 4, 5]);
+    await reader.stop();
+  });
+
+  it('publishes an event pending from before the batched layout, after the upgrade, as it was written', async () => {
+    const old = testNamespace('outbox-upgrade');
+    const before = [
+      PlatformTables1764370000000,
+      OutboxPayloadText1766200000000,
+      OutboxDeadLetters1767000000000,
+      OutboxUncompressed1768000000000,
+    ];
+    const settings = { url: testInfrastructure().databaseUrl, schema: old.schema, poolSize: 2 };
+    const legacy = createDataSource(settings, before);
+    await legacy.initialize();
+    try {
+      await migrate(legacy);
+      await legacy.query(
+        `INSERT INTO ${old.schema}.outbox (event_id, topic, message_key, payload, headers) VALUES
+           ('legacy-1', 'legacy-topic', 'k1', '{"b": 1, "a": "x"}', '{"x-event-id": "legacy-1"}'),
+           ('legacy-2', 'legacy-topic', NULL, '{"n":2}', '{}')`,
+      );
+    } finally {
+      await legacy.destroy();
+    }
+    const upgraded = createDataSource(settings, [...before, OutboxBatches1769000000000]);
+    await upgraded.initialize();
+    try {
+      await migrate(upgraded);
+      const events = await readOutboxEvents((sql) => upgraded.query(sql), old.schema);
+      expect(events.map(({ eventId, topic, key, payload, headers }) => ({ eventId, topic, key, payload, headers }))).toEqual([
+        { eventId: 'legacy-1', topic: 'legacy-topic', key: 'k1', payload: '{"b": 1, "a": "x"}', headers: { 'x-event-id': 'legacy-1' } },
+        { eventId: 'legacy-2', topic: 'legacy-topic', key: null, payload: '{"n":2}', headers: {} },
+      ]);
+      await upgraded.undoLastMigration();
+      const reverted: Array<{ event_id: string; payload: unknown }> = await upgraded.query(
+        `SELECT event_id, payload FROM ${old.schema}.outbox ORDER BY seq`,
+      );
+      expect(reverted).toEqual([
+        { event_id: 'legacy-1', payload: { b: 1, a: 'x' } },
+        { event_id: 'legacy-2', payload: { n: 2 } },
+      ]);
+    } finally {
+      await upgraded.destroy();
+      await dropSchema(testInfrastructure().databaseUrl, old.schema);
+    }
   });
 
   it('applies a redelivered batch once: offsets already applied are skipped, in the same transaction as the effect', async () => {

@@ -52,12 +52,12 @@ export class OutboxModule {
           useFactory: (dataSource: DataSource, kafka: KafkaRuntime, logger: Logger, metrics: MetricsRegistry) => {
             const published = new Counter({
               name: 'touchstream_outbox_published_total',
-              help: 'Outbox rows published to Kafka (and deleted, or marked sent where OUTBOX_KEEP_SENT_MINUTES keeps them)',
+              help: 'Outbox events published to Kafka (their rows deleted, or marked sent where OUTBOX_KEEP_SENT_MINUTES keeps them)',
               registers: [metrics.registry],
             });
             const deadLettered = new Counter({
               name: 'touchstream_outbox_dead_lettered_total',
-              help: 'Outbox rows the broker refused, moved to outbox_dead_letters with a record on the dead-letter topic',
+              help: 'Outbox events the broker refused, copied to outbox_dead_letters with a record on the dead-letter topic',
               registers: [metrics.registry],
             });
             const relay = new OutboxRelay(dataSource, kafka.producer, logger.child({ component: 'outbox-relay' }), {
@@ -74,7 +74,7 @@ export class OutboxModule {
             });
             new Gauge({
               name: 'touchstream_outbox_pending',
-              help: 'Outbox rows not yet acknowledged by the broker',
+              help: 'Outbox events not yet acknowledged by the broker',
               registers: [metrics.registry],
               async collect() {
                 this.set(await relay.pending());

@@ -17,6 +17,7 @@ import {
   type TouchData,
   type UserSourcesData,
 } from '@touchstream/contracts';
+import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
@@ -203,20 +204,12 @@ export class AttributionTestbed {
 
   /** Every fact written to the outbox, in commit order. */
   async outbox(): Promise<OutboxFact[]> {
-    const result = await this.pool.query<{
-      event_id: string;
-      seq: string;
-      sent: boolean;
-      topic: string;
-      message_key: string | null;
-      payload: unknown;
-    }>(
-      `SELECT event_id, seq::text AS seq, sent_at IS NOT NULL AS sent, topic, message_key, payload FROM "${this.namespace.schema}".outbox AS o ORDER BY o.seq`,
-    );
-    return result.rows.map((row) => {
-      const base = { eventId: row.event_id, seq: Number(row.seq), sent: row.sent, key: row.message_key };
-      if (row.topic === this.topics.touches) return { ...base, kind: 'touch' as const, touch: touchSchema.parse(row.payload).data };
-      return { ...base, kind: 'user-sources' as const, userSources: userSourcesSchema.parse(row.payload).data };
+    const events = await readOutboxEvents(async (sql) => (await this.pool.query<StoredOutboxRow>(sql)).rows, this.namespace.schema);
+    return events.map((event) => {
+      const base = { eventId: event.eventId, seq: Number(event.seq), sent: event.sent, key: event.key };
+      const payload: unknown = JSON.parse(event.payload);
+      if (event.topic === this.topics.touches) return { ...base, kind: 'touch' as const, touch: touchSchema.parse(payload).data };
+      return { ...base, kind: 'user-sources' as const, userSources: userSourcesSchema.parse(payload).data };
     });
   }
 

@@ -2,6 +2,7 @@ import {
   OutboxDeadLetters1767000000000,
   OutboxPayloadText1766200000000,
   OutboxUncompressed1768000000000,
+  OutboxBatches1769000000000,
   PlatformTables1764370000000,
   ReplayFenceTable1766000000000,
 } from '@touchstream/database';
@@ -17,4 +18,5 @@ export const identityMigrations = [
   OutboxPayloadText1766200000000,
   OutboxDeadLetters1767000000000,
   OutboxUncompressed1768000000000,
+  OutboxBatches1769000000000,
 ];

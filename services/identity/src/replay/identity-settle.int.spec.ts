@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, identityLinkSchema } from '@touchstream/contracts';
-import { createDataSource, migrate } from '@touchstream/database';
+import { createDataSource, migrate, readOutboxEvents } from '@touchstream/database';
 import { dropSchema, testInfrastructure, testNamespace } from '@touchstream/testing';
 import { identityMigrations } from '../migrations';
 import { IdentityRebuiltProjection } from './identity-rebuild';
@@ -66,13 +66,11 @@ describe('settling rebuilt identity links against the published ones', () => {
       { anonymous_id: 'new', first_seen_at: new Date('2026-03-03T10:00:00Z'), message_id: 'm-new', revision: 1, kept: false },
       { anonymous_id: 'same', first_seen_at: new Date('2026-03-01T10:00:00Z'), message_id: 'm-same', revision: 2, kept: true },
     ]);
-    const outbox: Array<{ event_id: string; topic: string; message_key: string; payload: unknown }> = await dataSource.query(
-      `SELECT event_id, topic, message_key, payload FROM "${schema}".outbox ORDER BY event_id`,
-    );
-    expect(outbox.map((row) => row.event_id).sort()).toEqual([identityLinkId('earlier', 'u', 2), identityLinkId('new', 'u', 1)].sort());
+    const outbox = await readOutboxEvents((sql) => dataSource.query(sql), schema);
+    expect(outbox.map((row) => row.eventId).sort()).toEqual([identityLinkId('earlier', 'u', 2), identityLinkId('new', 'u', 1)].sort());
     for (const row of outbox) {
-      const event = identityLinkSchema.parse(row.payload);
-      expect(row).toMatchObject({ topic: 'links-topic', message_key: event.data.anonymousId });
+      const event = identityLinkSchema.parse(JSON.parse(row.payload));
+      expect(row).toMatchObject({ topic: 'links-topic', key: event.data.anonymousId });
       expect(event).toMatchObject({ source: 'replay', correlationId: 'replay-1', causationId: 'replay-1', recordedAt: at.toISOString() });
     }
     expect(await dataSource.query(`SELECT * FROM "${schema}".replay_baseline_links`)).toEqual([]);

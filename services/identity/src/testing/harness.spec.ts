@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
 import type { GraphSnapshot } from '@touchstream/identity-graph';
+import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
@@ -121,13 +122,11 @@ export class IdentityTestbed {
   }
 
   async outbox(): Promise<Array<{ eventId: string; sent: boolean; payload: IdentityLink }>> {
-    const result = await this.pool.query(
-      `SELECT event_id, sent_at IS NOT NULL AS sent, payload FROM "${this.namespace.schema}".outbox ORDER BY seq`,
-    );
-    return result.rows.map((row: { event_id: string; sent: boolean; payload: unknown }) => ({
-      eventId: row.event_id,
-      sent: row.sent,
-      payload: identityLinkSchema.parse(row.payload),
+    const events = await readOutboxEvents(async (sql) => (await this.pool.query<StoredOutboxRow>(sql)).rows, this.namespace.schema);
+    return events.map((event) => ({
+      eventId: event.eventId,
+      sent: event.sent,
+      payload: identityLinkSchema.parse(JSON.parse(event.payload)),
     }));
   }
 
