@@ -2,8 +2,6 @@ import type { EntityManager } from 'typeorm';
 import { quoteIdent } from './data-source';
 import { encodeOutboxRow, type OutboxRow } from './outbox-batch';
 
-export type { OutboxRow } from './outbox-batch';
-
 /**
  * Appends events to the outbox inside the caller's transaction, so they are published if and
  * only if the effect commits. Returns how many events were appended.
