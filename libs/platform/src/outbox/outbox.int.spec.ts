@@ -155,13 +155,14 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     const reader = runtime.reader(topic);
     await reader.start();
     // Twelve transactions of one event: the relay takes their rows in one batch, and their seqs
-    // include one- and two-digit numbers (the tests above used fewer than nine).
+    // include one- and two-digit numbers (the tests above used fewer than nine). The running
+    // relay would publish the first rows while the later ones are written: stopped here.
+    await relay.stop();
     const rows = Array.from({ length: 12 }, (_, i) => ({ eventId: `ordered-${i}`, topic, key: 'k', payload: { i } }));
     for (const row of rows) await dataSource.transaction((tx) => appendToOutbox(tx, namespace.schema, [row]).then(() => undefined));
     const seqs = (await eventsIn('ordered-')).map((event) => event.seq);
     expect(new Set(seqs.map((seq) => seq.length))).toEqual(new Set([1, 2]));
-    relay.start();
-    relay.notify();
+    expect(await relay.drain()).toBe(12);
     // The reader reads the topic from the start: the earlier test's rows carry `n`, these `i`.
     const ordered = () => reader.json<{ i?: number }>().filter((value) => value.i !== undefined);
     const values = await waitFor(() => ordered().length >= 12 && ordered(), { description: '12 rows published' });
@@ -181,8 +182,6 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
         ).then(() => undefined),
       );
 
-    // The relay the earlier tests started would race these drains for the rows: stopped here.
-    await relay.stop();
     await write('deleted');
     expect(await rowsOf('deleted')).toHaveLength(2);
     expect(await relay.drain()).toBe(2);
