@@ -131,11 +131,24 @@ export class AttributionLedger {
   }
 
   apply(input: LedgerInput): LedgerChange[] {
+    return this.applyWith(input, (visitor) => this.refreshTouches(visitor));
+  }
+
+  /**
+   * Applies an input as apply() does, taking the touches it changes from a touch pass over the
+   * same snapshot and inputs (`pass.changes[index]`) instead of deriving them again: the touch
+   * pass derived exactly these (see touchPass), so only the subjects are left to refresh.
+   */
+  applyAfterTouchPass(input: LedgerInput, touchChanges: readonly TouchChange[]): LedgerChange[] {
+    return this.applyWith(input, (visitor) => touchChanges.map((change) => this.storeTouch(visitor, { ...change.touch })));
+  }
+
+  private applyWith(input: LedgerInput, touchesOf: (visitor: VisitorEntry) => LedgerChange[]): LedgerChange[] {
     switch (input.kind) {
       case 'page-view':
-        return this.addPageView(input.visitor, input.view);
+        return this.addPageView(input.visitor, input.view, touchesOf);
       case 'link':
-        return this.addLink(input.link);
+        return this.addLink(input.link, touchesOf);
       default: {
         const unknown: never = input;
         throw new Error(`unknown ledger input ${JSON.stringify(unknown)}`);
@@ -205,7 +218,7 @@ export class AttributionLedger {
     this.relate(link.userId, visitorKey({ kind: 'anonymous', id: link.anonymousId }));
   }
 
-  private addPageView(ref: VisitorRef, view: PageViewFact): LedgerChange[] {
+  private addPageView(ref: VisitorRef, view: PageViewFact, touchesOf: (visitor: VisitorEntry) => LedgerChange[]): LedgerChange[] {
     if (this.seen.has(view.messageId)) return [];
     this.seen.add(view.messageId);
     const visitor = this.visitor(ref);
@@ -214,12 +227,12 @@ export class AttributionLedger {
       throw new Error(`a page view of ${visitorKey(ref)} lies outside the part of its history loaded for this batch`);
     }
     this.addedViews.push({ visitor: ref, view });
-    const touchChanges = this.refreshTouches(visitor);
+    const touchChanges = touchesOf(visitor);
     if (touchChanges.length === 0) return [];
     return [...touchChanges, ...this.refreshSubjectsOf(visitor)];
   }
 
-  private addLink(link: LinkState): LedgerChange[] {
+  private addLink(link: LinkState, touchesOf: (visitor: VisitorEntry) => LedgerChange[]): LedgerChange[] {
     const visitor = this.visitor({ kind: 'anonymous', id: link.anonymousId });
     const existing = this.links.get(link.anonymousId)?.find((known) => known.userId === link.userId);
     // A consumer keeps the earliest sighting of a pair (identity-links contract).
@@ -230,7 +243,7 @@ export class AttributionLedger {
     // Only a new or earlier sighting refreshes the user, so only then must it be loaded.
     if (!this.usersFound && !this.users.has(link.userId)) throw new Error(`user of a link was not loaded for this batch`);
     this.storeLink({ ...link, revision: Math.max(link.revision, existing?.revision ?? 0) });
-    return [...this.refreshTouches(visitor), ...this.refreshSubjectsOf(visitor)];
+    return [...touchesOf(visitor), ...this.refreshSubjectsOf(visitor)];
   }
 
   private storeLink(link: LinkState): void {

@@ -359,6 +359,27 @@ describe('attribution ledger: properties', () => {
     );
   });
 
+  it("publishes the same changes when the full pass takes the touch pass's touches as when it derives them", () => {
+    fc.assert(
+      fc.property(history, history, fc.boolean(), (before, batch, windowed) => {
+        const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
+        memory.applyBatch(before);
+        const snapshot = memory.snapshotFor(batch);
+        const derived = new AttributionLedger(DEFAULT_SETTINGS, snapshot);
+        const derivedChanges = batch.map((input) => derived.apply(input));
+        const pass = AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshot, batch);
+        const taken = new AttributionLedger(DEFAULT_SETTINGS, snapshot);
+        expect(batch.map((input, index) => taken.applyAfterTouchPass(input, pass.changes[index] ?? []))).toEqual(derivedChanges);
+        expect(taken.changedSubjects()).toEqual(derived.changedSubjects());
+        // The same touches; their order in changedTouches() is the order they were stored in, which
+        // is not a contract (the batch stores the touch pass's list).
+        const byId = (touches: TouchState[]) => [...touches].sort((a, b) => a.touchId.localeCompare(b.touchId));
+        expect(byId(taken.changedTouches())).toEqual(byId(derived.changedTouches()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('publishes nothing when the same inputs come again (duplicates, replay)', () => {
     fc.assert(
       fc.property(history, (inputs) => {

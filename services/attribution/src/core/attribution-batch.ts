@@ -55,7 +55,8 @@ interface BatchInput {
  * One batch of consumed messages, applied inside the caller's transaction, in two passes of the
  * AttributionLedger over the messages in arrival order: under the partition lock, the touch pass
  * (page views, touches, links and the touch facts); then, under the locks of the users it names,
- * the full pass (the subjects and their user-sources facts). Each writes its state and facts
+ * the full pass (the subjects and their user-sources facts; it takes each input's touches from the
+ * touch pass rather than deriving them again). Each writes its state and facts
  * (outbox) with batched statements. Touch facts precede the batch's user-sources facts in the
  * outbox; the order within each topic is the messages' order, as before.
  */
@@ -110,9 +111,12 @@ export async function applyAttributionBatch(
   const ledger = await lockAndLoadUsers(visitors, pass.users, tx, context);
   timer('load');
   const published: Array<{ fact: SubjectFact; cause: Cause }> = [];
-  for (const { input, cause } of inputs) {
-    for (const change of ledger.apply(input)) if (change.kind === 'subject') published.push({ fact: change.fact, cause });
-  }
+  inputs.forEach(({ input, cause }, index) => {
+    // The touch pass derived each input's touches; the full pass takes them and refreshes subjects.
+    for (const change of ledger.applyAfterTouchPass(input, pass.changes[index] ?? [])) {
+      if (change.kind === 'subject') published.push({ fact: change.fact, cause });
+    }
+  });
   timer('apply');
   if (ledger.changedTouches().length !== pass.touches.length) {
     throw new Error(`the full pass changed ${ledger.changedTouches().length} touches, the touch pass ${pass.touches.length}`);
