@@ -65,7 +65,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
     expect(rows[0]?.jit).toBe('off');
   });
 
-  it("stores a transaction's events as one row, in order, its payloads compressed with lz4", async () => {
+  it("stores a transaction's events as one row, in order, its payloads compressed with lz4 (uncompressed where the server lacks lz4)", async () => {
     const topic = runtime.topic(topicSpec);
     const text = (bytes: number) => Array.from({ length: bytes / 32 }, () => 'utm_source=newsletter&utm_medium=').join('');
     const rows = [
@@ -79,9 +79,17 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
           `SELECT event_count, pg_column_compression(payloads) AS compression, pg_column_size(payloads) AS stored,
                   octet_length(payloads) AS length FROM ${namespace.schema}.outbox`,
         );
+        const [server] = await tx.query<Array<{ lz4: boolean }>>(
+          `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+        );
         expect(stored).toHaveLength(1);
-        expect(stored[0]).toMatchObject({ event_count: 2, compression: 'lz4' });
-        expect(stored[0]?.stored).toBeLessThan((stored[0]?.length ?? 0) / 4);
+        if (server?.lz4) {
+          expect(stored[0]).toMatchObject({ event_count: 2, compression: 'lz4' });
+          expect(stored[0]?.stored).toBeLessThan((stored[0]?.length ?? 0) / 4);
+        } else {
+          expect(stored[0]).toMatchObject({ event_count: 2, compression: null });
+          expect(stored[0]?.stored).toBeGreaterThanOrEqual(stored[0]?.length ?? 0);
+        }
         const events = await readOutboxEvents((sql) => tx.query(sql), namespace.schema);
         expect(events.map(({ eventId, topic, key, headers, payload }) => ({ eventId, topic, key, headers, payload }))).toEqual(
           rows.map((row) => ({
