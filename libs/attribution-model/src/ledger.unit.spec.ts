@@ -264,6 +264,12 @@ describe('attribution ledger: the users a batch changes', () => {
 
 describe('attribution ledger: properties', () => {
   const history = fc.array(inputArbitrary, { minLength: 1, maxLength: 60 });
+  /** The snapshot a batch loads after `before` was applied, as the service would load it. */
+  const snapshotAfter = (before: LedgerInput[], batch: LedgerInput[], windowed: boolean) => {
+    const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
+    memory.applyBatch(before);
+    return memory.snapshotFor(batch);
+  };
 
   it('reaches the same touches and the same latest facts whatever order page views and links arrive in', () => {
     fc.assert(
@@ -345,9 +351,7 @@ describe('attribution ledger: properties', () => {
   it('finds in the touch pass the touch and link changes of the full pass, input by input, and the views it adds', () => {
     fc.assert(
       fc.property(history, history, fc.boolean(), (before, batch, windowed) => {
-        const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
-        memory.applyBatch(before);
-        const snapshot = memory.snapshotFor(batch);
+        const snapshot = snapshotAfter(before, batch, windowed);
         const pass = AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshot, batch);
         const full = new AttributionLedger(DEFAULT_SETTINGS, snapshot);
         expect(pass.changes.map(touches)).toEqual(batch.map((input) => touches(full.apply(input))));
@@ -362,9 +366,7 @@ describe('attribution ledger: properties', () => {
   it("publishes the same changes when the full pass takes the touch pass's touches as when it derives them", () => {
     fc.assert(
       fc.property(history, history, fc.boolean(), (before, batch, windowed) => {
-        const memory = new MemoryAttribution(DEFAULT_SETTINGS, { windowed });
-        memory.applyBatch(before);
-        const snapshot = memory.snapshotFor(batch);
+        const snapshot = snapshotAfter(before, batch, windowed);
         const derived = new AttributionLedger(DEFAULT_SETTINGS, snapshot);
         const derivedChanges = batch.map((input) => derived.apply(input));
         const pass = AttributionLedger.touchPass(DEFAULT_SETTINGS, snapshot, batch);
