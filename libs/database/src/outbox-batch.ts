@@ -69,20 +69,18 @@ export interface StoredOutboxRow {
   sent: boolean;
 }
 
-export function selectOutboxRowsSql(schema: string, where = 'TRUE'): string {
-  return `SELECT o.seq::text AS seq, o.event_count, o.events, o.payloads, o.created_at, o.sent_at IS NOT NULL AS sent
-    FROM ${quoteIdent(schema)}.outbox AS o WHERE ${where} ORDER BY o.seq`;
-}
-
 /** Every event in a schema's outbox (sent and kept, or pending), in commit order: for tests and tools. */
 export async function readOutboxEvents(
   query: (sql: string) => Promise<StoredOutboxRow[]>,
   schema: string,
 ): Promise<Array<OutboxEvent & { seq: string; sent: boolean }>> {
-  const rows = await query(selectOutboxRowsSql(schema));
+  const rows = await query(
+    `SELECT o.seq::text AS seq, o.event_count, o.events, o.payloads, o.created_at, o.sent_at IS NOT NULL AS sent
+     FROM ${quoteIdent(schema)}.outbox AS o ORDER BY o.seq`,
+  );
   return rows.flatMap((row) => decodeOutboxRow(rowFields(row)).map((event) => ({ ...event, seq: row.seq, sent: row.sent })));
 }
 
-export function rowFields(row: StoredOutboxRow): EncodedOutboxRow {
+export function rowFields(row: Pick<StoredOutboxRow, 'event_count' | 'events' | 'payloads'>): EncodedOutboxRow {
   return { eventCount: row.event_count, events: row.events, payloads: row.payloads };
 }

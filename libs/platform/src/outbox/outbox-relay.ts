@@ -141,11 +141,11 @@ export class OutboxRelay {
       ]);
       const lock = locked[0];
       if (!lock?.locked) return 0;
-      const rows: StoredOutboxRow[] = await transaction.query(
+      const rows: Array<Omit<StoredOutboxRow, 'sent'>> = await transaction.query(
         // Whole rows, in seq order, until batchSize events: the running sum stops the read, so a
         // backlog of large rows is not read at once. ORDER BY the column (o.seq), not a text
         // alias: sorting "10" before "9" broke commit order.
-        `SELECT w.seq::text AS seq, w.event_count, w.events, w.payloads, w.created_at, false AS sent FROM (
+        `SELECT w.seq::text AS seq, w.event_count, w.events, w.payloads, w.created_at FROM (
            SELECT o.seq, o.event_count, o.events, o.payloads, o.created_at,
                   sum(o.event_count) OVER (ORDER BY o.seq) - o.event_count AS before
            FROM ${this.table} AS o WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT $1) AS w
@@ -177,12 +177,13 @@ export class OutboxRelay {
       );
       const failure = outcomes.find((outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof RecordRefusedError));
       if (failure) throw (failure as PromiseRejectedResult).reason;
-      // The refused requests' events, in commit order; the rest were acknowledged.
-      const order = new Map(events.map((event, position) => [event, position]));
-      const refused = outcomes
-        .flatMap((outcome) => (outcome.status === 'rejected' ? (outcome.reason as RecordRefusedError).messages : []))
-        .map((message) => eventOf.get(message) as PendingEvent)
-        .sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
+      // The refused requests' events, in commit order (the order they were read in); the rest were acknowledged.
+      const refusedEvents = new Set(
+        outcomes
+          .flatMap((outcome) => (outcome.status === 'rejected' ? (outcome.reason as RecordRefusedError).messages : []))
+          .map((message) => eventOf.get(message)),
+      );
+      const refused = events.filter((event) => refusedEvents.has(event));
       const setAside = await this.publishOneByOne(refused, transaction);
       // Every event of the rows read is now acknowledged or in outbox_dead_letters: the rows are done.
       const seqs = rows.map((row) => row.seq);
