@@ -24,6 +24,16 @@ export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: To
   return settings.topicPrefix ? `${settings.topicPrefix}.${name}` : name;
 }
 
+/**
+ * The consumer group id the broker sees: prefixed like the topics. Two deployments on one broker
+ * with different prefixes and the same group name (each service's default) would otherwise be one
+ * group, whose assignment hands a member partitions of the other deployment's topics. The group's
+ * own name (unprefixed) stays what the services store positions under and name dead letters by.
+ */
+export function groupName(settings: Pick<KafkaSettings, 'topicPrefix'>, group: string): string {
+  return topicName(settings, group);
+}
+
 /** Parses "host:port,host:port", refusing anything that is not a host and a port. */
 export function parseBrokers(value: string): string[] {
   const brokers = value

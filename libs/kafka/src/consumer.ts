@@ -9,7 +9,10 @@ import type { ConsumedMessage } from './messages';
 export type BatchHandler<T> = (messages: ConsumedMessage<T>[]) => Promise<void>;
 
 export interface BatchConsumerOptions<T> {
+  /** The group's name: dead letters, logs and stored positions use it. */
   groupId: string;
+  /** The id the broker knows the group by, when it differs (KafkaRuntime prefixes it: groupName). */
+  kafkaGroupId?: string;
   topics: string[];
   /** Turns bytes into a typed value; throws DecodeError for a message that breaks the contract. */
   decode: (value: Buffer | null, topic: string) => T;
@@ -58,7 +61,7 @@ export class BatchConsumer<T> {
     private readonly options: BatchConsumerOptions<T>,
   ) {
     this.consumer = kafka.consumer({
-      groupId: options.groupId,
+      groupId: options.kafkaGroupId ?? options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 2 * 1024 * 1024,

@@ -248,4 +248,45 @@ describe('libs/kafka on a real broker', () => {
     await waitFor(() => seen.length >= 6, { description: 'replayed from the start' });
     expect(seen).toEqual([1, 2, 3, 1, 2, 3]);
   });
+
+  it('keeps two deployments with different prefixes and the same group name apart on one broker', async () => {
+    // Each service's group name defaults to the same value everywhere ("attribution", ...). Were the
+    // broker's group ids unprefixed, both deployments' members would join one group and its
+    // assignment would hand each member partitions of the other's topic, which it never reads.
+    const tenants = ['a', 'b'].map((tenant) => {
+      const tenantSettings = testKafkaSettings(`${namespace.topicPrefix}.${tenant}`);
+      return { tenant, runtime: new KafkaRuntime(tenantSettings, logger), seen: [] as ConsumedMessage<Value>[] };
+    });
+    const group = `${namespace.id}-shared-name`;
+    try {
+      for (const { runtime: tenantRuntime, seen } of tenants) {
+        await tenantRuntime.provision([{ name: 'tenant.v1', partitions: 4, retentionMs: 3_600_000, cleanupPolicy: 'delete' }], [group]);
+        await tenantRuntime.connectProducer();
+        await tenantRuntime.startConsumer<Value>({
+          groupId: group,
+          topics: [tenantRuntime.topic('tenant.v1')],
+          decode: jsonDecoder(valueSchema),
+          handle: async (messages) => void seen.push(...messages),
+        });
+      }
+      for (const [index, { runtime: tenantRuntime }] of tenants.entries()) {
+        const values = Array.from({ length: 40 }, (_, n) => ({ key: `key-${n}`, value: JSON.stringify({ n: index * 1_000 + n }) }));
+        await tenantRuntime.producer.send(tenantRuntime.topic('tenant.v1'), values);
+      }
+      await waitFor(() => tenants.every(({ seen }) => seen.length >= 40), { description: 'each tenant consumed its 40 messages' });
+      for (const [index, { runtime: tenantRuntime, seen }] of tenants.entries()) {
+        expect(new Set(seen.map((message) => message.topic))).toEqual(new Set([tenantRuntime.topic('tenant.v1')]));
+        expect(seen.map((message) => message.value.n).sort((x, y) => x - y)).toEqual(
+          Array.from({ length: 40 }, (_, n) => index * 1_000 + n),
+        );
+        expect(tenantRuntime.group(group)).toBe(`${namespace.topicPrefix}.${tenants[index]?.tenant}.${group}`);
+        // The broker keeps each tenant's commits under its own prefixed group.
+        const committed = async () =>
+          (await tenantRuntime.lag(group, [tenantRuntime.topic('tenant.v1')])).reduce((sum, partition) => sum + partition.committed, 0);
+        await waitFor(async () => (await committed()) === 40, { description: `tenant ${index}: 40 offsets committed` });
+      }
+    } finally {
+      for (const { runtime: tenantRuntime } of tenants) await tenantRuntime.shutdown();
+    }
+  });
 });

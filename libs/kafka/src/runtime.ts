@@ -7,7 +7,7 @@ import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consu
 import { retryRetriable } from './backoff';
 import { isRetriable } from './errors';
 import { createKafka } from './client';
-import { topicName, type KafkaSettings } from './config';
+import { groupName, topicName, type KafkaSettings } from './config';
 import { BatchConsumer, type BatchConsumerOptions } from './consumer';
 import { DeadLetterPublisher } from './dead-letter';
 import { EventProducer, type EventProducerOptions } from './producer';
@@ -60,13 +60,15 @@ export class KafkaRuntime {
   }
 
   /**
-   * Creates and starts a consumer; its dead letters go to `<prefix>.<group>.dead-letter.v1`. Its
+   * Creates and starts a consumer; the broker knows its group as `<prefix>.<group>` (groupName),
+   * its dead letters go to `<prefix>.<group>.dead-letter.v1`. Its
    * fetch waits as the settings say (KAFKA_FETCH_MIN_BYTES / KAFKA_FETCH_MAX_WAIT_MS) unless the
    * options say otherwise.
    */
   async startConsumer<T>(options: ConsumerOptions<T>): Promise<BatchConsumer<T>> {
     const consumer = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
       ...options,
+      kafkaGroupId: this.group(options.groupId),
       minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
       maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
       deadLetters: this.deadLetters,
@@ -88,13 +90,18 @@ export class KafkaRuntime {
     return new TopicReader(this.kafka, topic, `reader-${randomUUID()}`);
   }
 
+  /** The group id the broker sees for a group name (prefixed like topics; see groupName). */
+  group(groupId: string): string {
+    return groupName(this.settings, groupId);
+  }
+
   lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
-    return consumerGroupLag(this.kafka, groupId, topics);
+    return consumerGroupLag(this.kafka, this.group(groupId), topics);
   }
 
   /** Rewinds a stopped group (replay); see resetConsumerGroup. */
   resetGroup(groupId: string, topics: string[], from: 'earliest' | Date): Promise<void> {
-    return resetConsumerGroup(this.kafka, groupId, topics, from);
+    return resetConsumerGroup(this.kafka, this.group(groupId), topics, from);
   }
 
   /** Whether a broker answers right now (within `timeoutMs`, no retries): for readiness probes. */
