@@ -9,6 +9,7 @@ export * from './outbox-writer';
 export * from './positions';
 export * from './replay-fence';
 export * from './returning-rows';
+export * from './server-settings';
 export * from './migrations/outbox-uncompressed';
 export * from './outbox-batch';
 export * from './migrations/outbox-batches';

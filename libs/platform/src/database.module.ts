@@ -1,6 +1,14 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createDataSource, ensureDatabase, migrate, type DatabaseSettings, type MigrationClass } from '@touchstream/database';
+import {
+  createDataSource,
+  ensureDatabase,
+  migrate,
+  readServerSettings,
+  serverSettingWarnings,
+  type DatabaseSettings,
+  type MigrationClass,
+} from '@touchstream/database';
 import { Logger } from '@touchstream/logging';
 import { ReadinessRegistry } from './readiness';
 
@@ -20,6 +28,18 @@ class DatabaseShutdown implements OnApplicationShutdown {
   }
 }
 
+/** Settings already warned about in this process (a test process boots many modules). */
+const warnedSettings = new Set<string>();
+
+/** Logs, once per process, each server setting that undercuts durability or upkeep (docs/operations.md). */
+async function warnAboutServerSettings(dataSource: DataSource, logger: Logger): Promise<void> {
+  for (const warning of serverSettingWarnings(await readServerSettings((sql) => dataSource.query(sql)))) {
+    if (warnedSettings.has(warning.setting)) continue;
+    warnedSettings.add(warning.setting);
+    logger.warn(`PostgreSQL ${warning.setting} is ${warning.value}: ${warning.consequence}`, { setting: warning.setting });
+  }
+}
+
 /** The service's own schema, migrated at boot; typeorm's DataSource injected where needed. */
 @Global()
 @Module({})
@@ -35,6 +55,7 @@ export class DatabaseModule {
             await ensureDatabase(options.settings.url);
             const dataSource = createDataSource(options.settings, options.migrations);
             await dataSource.initialize();
+            await warnAboutServerSettings(dataSource, logger);
             if (options.runMigrations ?? true) {
               const applied = await migrate(dataSource);
               if (applied.length > 0) logger.info('migrations applied', { schema: options.settings.schema, applied });
