@@ -80,9 +80,9 @@ class Sink {
           userAgent: `${settings.calls.library.name}/${SERVICE_VERSION}`,
         });
     this.store = new SinkStore(dataSource, schema);
-    this.marks = new MarkWriter(this.store, log);
-    const deadLetters = new DeadLetterWriter(runtime, settings.consumerGroup);
     const metrics = new SinkMetrics();
+    this.marks = new MarkWriter(this.store, log, metrics);
+    const deadLetters = new DeadLetterWriter(runtime, settings.consumerGroup);
     this.dispatcher = new Dispatcher(this.transport, settings, this.hooks(settings, deadLetters), metrics, log);
     metrics.registerIn(registry.registry, () => this.dispatcher.status());
     const builder = new CallBuilder(settings.calls, settings.limits);
@@ -155,7 +155,7 @@ class SinkLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplic
     const flushing = this.sink.flusher?.stop();
     await this.sink.dispatcher.close(DRAIN_MS);
     await flushing?.finished;
-    await this.sink.marks.drain();
+    await this.sink.marks.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

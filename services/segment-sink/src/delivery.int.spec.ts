@@ -308,6 +308,7 @@ describe('segment-sink delivering to a Segment receiver (live mode)', () => {
       deadLettered: 0,
       retried: 0,
       pendingIdentifies: 0,
+      marksLost: 0,
     });
     expect((body.sent as { events: number }).events).toBeGreaterThanOrEqual(70);
 
@@ -316,5 +317,8 @@ describe('segment-sink delivering to a Segment receiver (live mode)', () => {
     expect(metrics).toMatch(/touchstream_sink_batches_sent_total \d+/);
     expect(metrics).toContain('touchstream_sink_request_duration_seconds_bucket');
     expect(metrics).toMatch(/touchstream_sink_events_skipped_total\{call="identify",reason="anonymous-identified"\} 1/);
+    // Every handled mark found its row: none lost (the counter is shown at 0 all the same).
+    expect(metrics).toMatch(/touchstream_sink_marks_lost_total\{call="identify",reason="no-row"\} 0/);
+    expect(metrics).toMatch(/touchstream_sink_marks_lost_total\{call="track",reason="write-failed"\} 0/);
   });
 });

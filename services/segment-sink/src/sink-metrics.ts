@@ -2,13 +2,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
 import type { DeliveryItem } from './delivery/delivery-item';
 import type { DispatcherObserver, DispatcherStatus } from './delivery/dispatcher';
+import type { MarkCall, MarkLoss, MarkObserver } from './state/mark-writer';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BYTES_BUCKETS = [1_000, 10_000, 50_000, 100_000, 200_000, 300_000, 400_000, 450_000, 500_000];
 const EVENTS_BUCKETS = [1, 10, 50, 100, 250, 500, 1_000, 2_500];
 
 /** The sink's Prometheus metrics (/metrics), registered in the service's own registry. */
-export class SinkMetrics implements DispatcherObserver {
+export class SinkMetrics implements DispatcherObserver, MarkObserver {
   private readonly sentEvents = new Counter({
     name: 'touchstream_sink_events_sent_total',
     help: 'Events Segment answered 2xx for, by call',
@@ -73,12 +74,29 @@ export class SinkMetrics implements DispatcherObserver {
     labelNames: ['call'],
     registers: [],
   });
+  private readonly lostMarks = new Counter({
+    name: 'touchstream_sink_marks_lost_total',
+    help: 'Handled marks never recorded in Postgres, by call and reason (no-row: an identify whose fact row is missing; write-failed: dropped at shutdown after failed writes); each may cost a duplicate request',
+    labelNames: ['call', 'reason'],
+    registers: [],
+  });
   private readonly queued = new Gauge({ name: 'touchstream_sink_queued_events', help: 'Events waiting for a request', registers: [] });
   private readonly inFlight = new Gauge({
     name: 'touchstream_sink_in_flight_events',
     help: 'Events in requests not answered yet (retries included)',
     registers: [],
   });
+
+  constructor() {
+    // Shown at 0 from the start (a loss is what an alert would watch for); a track mark is a row
+    // of its own, so it has no no-row case.
+    for (const [call, reason] of [
+      ['identify', 'no-row'],
+      ['identify', 'write-failed'],
+      ['track', 'write-failed'],
+    ] as const)
+      this.lostMarks.inc({ call, reason }, 0);
+  }
 
   registerIn(registry: Registry, status: () => DispatcherStatus): this {
     registry.registerMetric(this.sentEvents);
@@ -92,6 +110,7 @@ export class SinkMetrics implements DispatcherObserver {
     registry.registerMetric(this.skipped);
     registry.registerMetric(this.coalescedEvents);
     registry.registerMetric(this.trimmedEvents);
+    registry.registerMetric(this.lostMarks);
     registry.registerMetric(this.queued);
     registry.registerMetric(this.inFlight);
     const queued = this.queued;
@@ -145,5 +164,9 @@ export class SinkMetrics implements DispatcherObserver {
 
   trimmed(call: DeliveryItem['call']): void {
     this.trimmedEvents.inc({ call });
+  }
+
+  marksLost(call: MarkCall, reason: MarkLoss, count: number): void {
+    this.lostMarks.inc({ call, reason }, count);
   }
 }

@@ -22,6 +22,8 @@ export interface SinkStatus {
   pendingIdentifies: number;
   /** Handled events whose record in Postgres is not written yet. */
   marksPending: number;
+  /** Handled events whose record was given up since boot (no fact row, or dropped at shutdown). */
+  marksLost: number;
   backfillCaughtUp: boolean | null;
 }
 
@@ -56,6 +58,7 @@ export class SinkStatusService {
       lastDeliveredAt: current.lastDeliveredAt,
       pendingIdentifies: await this.store.pendingCount(),
       marksPending: this.marks.pending(),
+      marksLost: this.marks.lost(),
       backfillCaughtUp: this.flusher ? this.flusher.isCaughtUp() : null,
     };
   }

@@ -1,6 +1,15 @@
 import { describeError, type Logger } from '@touchstream/logging';
 import type { IdentifyMarkRow, SinkStore, TrackMarkRow } from './sink-store';
 
+export type MarkCall = 'identify' | 'track';
+/** no-row: an identify mark whose fact has no row; write-failed: dropped at close, never written. */
+export type MarkLoss = 'no-row' | 'write-failed';
+
+/** Told of marks that will not be written (the sink's metrics). */
+export interface MarkObserver {
+  marksLost(call: MarkCall, reason: MarkLoss, count: number): void;
+}
+
 /**
  * Records what was handled (delivered, dead-lettered, skipped) in Postgres off the delivery path:
  * marks from many requests are written together, one statement per table, while the next
@@ -8,6 +17,12 @@ import type { IdentifyMarkRow, SinkStore, TrackMarkRow } from './sink-store';
  * instead of re-sent); Segment dedupes a re-send by its messageId anyway. So a mark that is
  * late, or lost in a crash, costs a duplicate request, never a lost event; a failed write is
  * retried with the next batch of marks.
+ *
+ * Marks lost otherwise are counted (`MarkObserver`, the sink's metrics, and `lost()` for the
+ * status endpoint) and logged: an identify mark whose fact has no row (its UPDATE finds nothing;
+ * one skipped because a newer version is already handled is not lost), and marks still unwritten
+ * when the writer closes at shutdown (their writes kept failing). A crash loses the queued marks
+ * without a count.
  *
  * Identify and track marks are written by separate queues: an identify mark updates its fact's
  * row and waits for the fact writes in progress, a track mark is a row of its own and does not
@@ -18,17 +33,37 @@ export class MarkWriter {
   private readonly tracks: MarkQueue<TrackMarkRow>;
   /** Fact writes in progress: an identify mark is an UPDATE of the fact's row, so it waits for them. */
   private readonly storing = new Set<Promise<unknown>>();
+  private lostMarks = 0;
 
-  constructor(store: SinkStore, logger: Logger) {
-    this.identifies = new MarkQueue(async (rows) => {
-      // Taken after the marks: each mark's fact write was registered before its delivery, so
-      // before the mark was queued. A set taken before the marks (as it once was) could miss
-      // the write of a fact delivered meanwhile; the UPDATE then found no row and the mark was
-      // lost, so a replay sent that identify again (seen in CI).
-      if (this.storing.size > 0) await Promise.all(this.storing);
-      await store.markIdentifies(rows);
-    }, logger);
-    this.tracks = new MarkQueue((rows) => store.markTracks(rows), logger);
+  constructor(store: SinkStore, logger: Logger, observer: MarkObserver = { marksLost: () => undefined }) {
+    const lose = (call: MarkCall, reason: MarkLoss, count: number) => {
+      this.lostMarks += count;
+      observer.marksLost(call, reason, count);
+    };
+    this.identifies = new MarkQueue(
+      'identify',
+      async (rows) => {
+        // Taken after the marks: each mark's fact write was registered before its delivery, so
+        // before the mark was queued. A set taken before the marks (as it once was) could miss
+        // the write of a fact delivered meanwhile; the UPDATE then found no row and the mark was
+        // lost, so a replay sent that identify again (seen in CI).
+        if (this.storing.size > 0) await Promise.all(this.storing);
+        const { noRow } = await store.markIdentifies(rows);
+        if (noRow === 0) return;
+        lose('identify', 'no-row', noRow);
+        logger.warn('handled identifies found no fact row to mark; a redelivery may send them again (a duplicate request)', {
+          subjects: noRow,
+        });
+      },
+      logger,
+      (count) => lose('identify', 'write-failed', count),
+    );
+    this.tracks = new MarkQueue(
+      'track',
+      (rows) => store.markTracks(rows),
+      logger,
+      (count) => lose('track', 'write-failed', count),
+    );
   }
 
   /** Identify marks written from now on wait for this write of facts (a delivery may answer before it commits). */
@@ -51,9 +86,25 @@ export class MarkWriter {
     return this.identifies.pending() + this.tracks.pending();
   }
 
-  /** Resolves once everything recorded so far is written (or its write failed and was logged). */
+  /** Marks given up since boot (no fact row, or dropped at close): each may cost a duplicate request. */
+  lost(): number {
+    return this.lostMarks;
+  }
+
+  /**
+   * Resolves once everything recorded so far is written, or its writes failed and were logged
+   * (those marks stay queued: retried with the next marks, or at close).
+   */
   async drain(): Promise<void> {
     await Promise.all([this.identifies.drain(), this.tracks.drain()]);
+  }
+
+  /**
+   * At shutdown: writes what is queued, marks kept after failed writes included (one more round of
+   * tries), then drops what is still not written, counted as write-failed and logged.
+   */
+  async close(): Promise<void> {
+    await Promise.all([this.identifies.close(), this.tracks.close()]);
   }
 }
 
@@ -69,16 +120,16 @@ class MarkQueue<T> {
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
+    private readonly call: MarkCall,
     private readonly write: (rows: T[]) => Promise<void>,
     private readonly logger: Logger,
+    private readonly dropped: (count: number) => void,
   ) {}
 
   add(rows: readonly T[]): void {
     if (rows.length === 0) return;
     this.queued.push(...rows);
-    if (this.active) return;
-    this.active = true;
-    this.writing = this.writeAll();
+    this.start();
   }
 
   pending(): number {
@@ -87,6 +138,31 @@ class MarkQueue<T> {
 
   async drain(): Promise<void> {
     while (this.active) await this.writing;
+  }
+
+  /** Writes what is queued (marks kept after a loop gave up too), then drops and counts the rest. */
+  async close(): Promise<void> {
+    await this.drain();
+    if (this.queued.length > 0) {
+      this.start();
+      await this.drain();
+    }
+    const rows = this.queued.splice(0);
+    if (rows.length === 0) return;
+    this.dropped(rows.length);
+    this.logger.warn(
+      'dropping handled marks not recorded after failed writes; a redelivery may send these events again (a duplicate request)',
+      {
+        call: this.call,
+        marks: rows.length,
+      },
+    );
+  }
+
+  private start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.writing = this.writeAll();
   }
 
   private async writeAll(): Promise<void> {
@@ -100,6 +176,7 @@ class MarkQueue<T> {
           failures += 1;
           this.queued.unshift(...rows);
           this.logger.warn('could not record handled events; retrying with the next marks', {
+            call: this.call,
             failures,
             ...describeError(error, { stack: false }),
           });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { USER_SOURCES_TYPE, type UserSources } from '@touchstream/contracts';
 import { createDataSource, migrate } from '@touchstream/database';
+import { subjectKey } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace } from '@touchstream/testing';
 import { segmentSinkMigrations } from '../migrations';
 import { SinkStore, type IdentifyMarkRow } from './sink-store';
@@ -33,7 +34,7 @@ describe('SinkStore on the real Postgres', () => {
     const ids = Array.from({ length: 400 }, (_, n) => `user-${String(n).padStart(4, '0')}`);
     await store.storeFacts(ids.map((id) => ({ fact: fact(id, 1) })));
     const rounds = 12;
-    const work: Array<Promise<void>> = [];
+    const work: Array<Promise<unknown>> = [];
     for (let round = 2; round < 2 + rounds; round++) {
       const version = round;
       work.push(store.storeFacts([...ids].reverse().map((id) => ({ fact: fact(id, version) }))));
@@ -82,5 +83,36 @@ describe('SinkStore on the real Postgres', () => {
     const read = await store.factOf('user', 'raw-user');
     expect(read?.data.userIds).toEqual([]);
     expect(read?.data.version).toBe(3);
+  });
+
+  it('answers how many subjects a write of identify marks applied, and how many had no fact row', async () => {
+    const mark = (subjectId: string, version: number): IdentifyMarkRow => ({
+      subjectType: 'user',
+      subjectId,
+      version,
+      traitsHash: `hash-${version}`,
+      outcome: 'delivered',
+    });
+    await store.storeFacts([{ fact: fact('mark-stored', 1) }, { fact: fact('mark-handled', 2) }]);
+    expect(await store.markIdentifies([mark('mark-handled', 2)])).toEqual({ applied: 1, noRow: 0 });
+
+    // One subject with a row, one without (two marks for it: one subject), and an older version
+    // of a subject whose newer one is handled already (skipped on purpose: not lost).
+    const written = await store.markIdentifies([
+      mark('mark-stored', 1),
+      mark('mark-missing', 1),
+      mark('mark-missing', 2),
+      mark('mark-handled', 1),
+    ]);
+    expect(written).toEqual({ applied: 1, noRow: 1 });
+    const states = await store.factStates(
+      ['mark-stored', 'mark-handled', 'mark-missing'].map((subjectId) => ({ subjectType: 'user', subjectId })),
+    );
+    expect(states.get(subjectKey('user', 'mark-stored'))?.handledVersion).toBe(1);
+    expect(states.get(subjectKey('user', 'mark-handled'))?.handledVersion).toBe(2);
+    expect(states.has(subjectKey('user', 'mark-missing'))).toBe(false);
+
+    // The same version again is skipped too; the row missing is still the only loss.
+    expect(await store.markIdentifies([mark('mark-stored', 1), mark('mark-missing', 1)])).toEqual({ applied: 0, noRow: 1 });
   });
 });

@@ -22,6 +22,14 @@ export interface IdentifyMarkRow {
   outcome: IdentifyHandling;
 }
 
+/** What one write of identify marks did, in subjects (several marks for one subject count once). */
+export interface IdentifyMarksWritten {
+  /** Subjects whose handled version the write recorded. */
+  applied: number;
+  /** Subjects with no fact row: their marks are lost (a redelivery re-sends the identify). */
+  noRow: number;
+}
+
 export interface PendingFact {
   fact: UserSources;
   state: SubjectState;
@@ -104,9 +112,14 @@ export class SinkStore {
     return new Set(rows.map((row) => row.touch_id));
   }
 
-  /** Records handled versions; of several rows for one subject the newest counts (an UPDATE applies one per row). */
-  async markIdentifies(marks: readonly IdentifyMarkRow[]): Promise<void> {
-    if (marks.length === 0) return;
+  /**
+   * Records handled versions; of several rows for one subject the newest counts (an UPDATE applies
+   * one per row). A mark is an UPDATE of its fact's row: one whose subject has no row is lost (the
+   * answer's `noRow`), while one whose subject already has this version or a newer one handled is
+   * skipped on purpose (counted in neither figure). Both figures count subjects, not input rows.
+   */
+  async markIdentifies(marks: readonly IdentifyMarkRow[]): Promise<IdentifyMarksWritten> {
+    if (marks.length === 0) return { applied: 0, noRow: 0 };
     const newest = new Map<string, IdentifyMarkRow>();
     for (const mark of marks) {
       const key = subjectKey(mark.subjectType, mark.subjectId);
@@ -114,18 +127,26 @@ export class SinkStore {
       if (!seen || mark.version > seen.version || (mark.version === seen.version && mark.traitsHash !== null)) newest.set(key, mark);
     }
     const rows = [...newest.values()];
-    await this.dataSource.query(
-      // The join may visit rows in any order; the CTE locks them in key order first.
+    const [counts]: Array<{ applied: number; no_row: number }> = await this.dataSource.query(
+      // The join may visit rows in any order; the CTE locks them in key order first. Every part of
+      // the statement reads the same snapshot: a subject missing from `subject_facts` there is
+      // one the UPDATE could not find either (a row existing but already handled is not missing).
       `WITH u AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(subject_type, subject_id, version, traits_hash, outcome)
        ), locked AS (
          SELECT f.subject_type, f.subject_id FROM ${this.facts} AS f JOIN u ON f.subject_type = u.subject_type AND f.subject_id = u.subject_id
          WHERE f.handled_version < u.version ORDER BY f.subject_type, f.subject_id FOR UPDATE OF f
+       ), applied AS (
+         UPDATE ${this.facts} AS f
+         SET handled_version = u.version, handled_traits_hash = coalesce(u.traits_hash, f.handled_traits_hash), handled_outcome = u.outcome, handled_at = now()
+         FROM u JOIN locked AS l ON l.subject_type = u.subject_type AND l.subject_id = u.subject_id
+         WHERE f.subject_type = u.subject_type AND f.subject_id = u.subject_id AND f.handled_version < u.version
+         RETURNING 1
        )
-       UPDATE ${this.facts} AS f
-       SET handled_version = u.version, handled_traits_hash = coalesce(u.traits_hash, f.handled_traits_hash), handled_outcome = u.outcome, handled_at = now()
-       FROM u JOIN locked AS l ON l.subject_type = u.subject_type AND l.subject_id = u.subject_id
-       WHERE f.subject_type = u.subject_type AND f.subject_id = u.subject_id AND f.handled_version < u.version`,
+       SELECT (SELECT count(*) FROM applied)::int AS applied,
+              (SELECT count(*) FROM u WHERE NOT EXISTS (
+                 SELECT 1 FROM ${this.facts} AS f WHERE f.subject_type = u.subject_type AND f.subject_id = u.subject_id
+              ))::int AS no_row`,
       [
         rows.map((row) => row.subjectType),
         rows.map((row) => row.subjectId),
@@ -134,6 +155,7 @@ export class SinkStore {
         rows.map((row) => row.outcome),
       ],
     );
+    return { applied: counts?.applied ?? 0, noRow: counts?.no_row ?? 0 };
   }
 
   async markTracks(rows: readonly TrackMarkRow[]): Promise<void> {
