@@ -39,7 +39,6 @@ import {
   brokerCeiling,
   count,
   describeHostSpeed,
-  ensureArchive,
   loadAverage,
   machine,
   measureHostSpeed,
@@ -57,7 +56,7 @@ import { KafkaRuntime } from '@touchstream/kafka';
 import { REPO_ROOT } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import type { startSegmentReceiver as StartSegmentReceiver } from '@touchstream/testing';
-import { archiveMessages } from './archive-sample';
+import { ARCHIVE_DAYS, ARCHIVE_SEED, archiveFor, archiveMessages } from './archive-sample';
 import { BenchPipeline } from './bench-pipeline';
 import { DeliveryCounter } from './delivery-counter';
 import { checkDelivery, expectedCalls } from './expected-calls';
@@ -67,10 +66,6 @@ import { summariseStages } from './stage-summary';
 
 const TARGET_EVENTS_PER_SECOND = 10_000;
 const TARGET_LIVE_P99_MS = 2_000;
-/** bench:import's archive (115,000 people over 90 days, seed "bench": 1,081,715 events) is the 1,000,000 one; other sizes scale the people. */
-const PEOPLE_PER_EVENT = 0.115;
-const ARCHIVE_DAYS = 90;
-const ARCHIVE_SEED = 'bench';
 const SEGMENT_WRITE_KEY = 'bench-segment-write-key';
 
 interface ImportSummary {
@@ -96,16 +91,6 @@ function parseOptions(argv: readonly string[]) {
   };
 }
 
-/** An archive with at least `events` events: more people until it has them. */
-async function archiveFor(events: number) {
-  let users = Math.ceil(events * PEOPLE_PER_EVENT);
-  for (;;) {
-    const archive = await ensureArchive({ users, days: ARCHIVE_DAYS, seed: ARCHIVE_SEED }, log);
-    if (archive.events >= events) return { ...archive, users };
-    users = Math.ceil(users * (events / archive.events) * 1.01);
-  }
-}
-
 /** libs/testing's index loads vitest, which a plain script cannot: the receiver module alone, compiled. */
 async function loadSegmentReceiver(): Promise<typeof StartSegmentReceiver> {
   const module = (await import(resolve(REPO_ROOT, 'libs/testing/dist/segment-receiver.js'))) as {
@@ -128,7 +113,7 @@ async function main(): Promise<void> {
   log(`before: ${describeHostSpeed(hostBefore)}`);
 
   await ensureDatabase(databaseUrl);
-  const archive = await archiveFor(options.events);
+  const archive = await archiveFor(options.events, log);
   log(`archive: ${count(archive.events)} events of ${count(archive.users)} people (${archive.path})`);
 
   const startSegmentReceiver = await loadSegmentReceiver();

@@ -26,7 +26,6 @@ import {
   count,
   cpuSecondsOf,
   describeHostSpeed,
-  ensureArchive,
   loadAverage,
   machine,
   measureHostSpeed,
@@ -41,13 +40,12 @@ import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { REPO_ROOT, serviceNodeFlags } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
+import { archiveFor } from './archive-sample';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ROLES = ['identity', 'attribution', 'sink', 'source'] as const;
 type Role = (typeof ROLES)[number];
 const FLAGS_OF: Record<Role, string> = { identity: 'identity', attribution: 'attribution', sink: 'segment-sink', source: 'archive-import' };
-/** bench:pipeline's archive: the same people, days and seed give the same events. */
-const PEOPLE_PER_EVENT = 0.115;
 
 interface Expected {
   raw: number;
@@ -114,7 +112,8 @@ async function main(): Promise<void> {
     `transport floor: ${count(events)} events, topic prefix ${prefix}; ${describeHostSpeed(hostBefore)}; load ${loadAverage().join(' ')}`,
   );
 
-  const archive = await ensureArchive({ users: Math.ceil(events * PEOPLE_PER_EVENT), days: 90, seed: 'bench' }, log);
+  // bench:pipeline's archive: the same events.
+  const archive = await archiveFor(events, log);
   const runtime = new KafkaRuntime(
     { brokers: brokers.split(','), clientId: 'transport-bench', topicPrefix: prefix },
     new Logger({ service: 'bench', level: 'warn' }),
