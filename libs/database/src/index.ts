@@ -1,3 +1,4 @@
+export * from './analyze';
 export * from './data-source';
 export * from './ensure-database';
 export * from './outbox';

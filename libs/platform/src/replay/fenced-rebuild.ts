@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  analyzeSchema,
   deleteConsumedPositions,
   deleteReplayFence,
   partitionKey,
@@ -212,6 +213,20 @@ export class FencedRebuild implements ReplayTarget {
     if (published === null) return;
     this.logger.info('replay: rebuild caught up and settled', { replayId: fence.replayId, groupId: this.groupId, published });
     if (published > 0) this.relay.notify();
+    await this.analyze();
+  }
+
+  /** Fresh planner statistics for the rebuilt tables; a failure only costs slower plans, so it is logged. */
+  private async analyze(): Promise<void> {
+    try {
+      const tables = await analyzeSchema(this.dataSource.manager, this.options.schema);
+      this.logger.info('replay: analyzed the rebuilt tables', { schema: this.options.schema, tables: tables.length });
+    } catch (error) {
+      this.logger.warn('replay: could not analyze the rebuilt tables', {
+        schema: this.options.schema,
+        ...describeError(error, { stack: false }),
+      });
+    }
   }
 
   private serially<T>(run: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
-import { postReplay, replayFinished, runReplayCommand } from '@touchstream/testing';
+import { postReplay, replayFinished, runReplayCommand, waitFor } from '@touchstream/testing';
 import { generateEvents, random, shuffle } from '../testing/generated-history.spec';
 import { IdentityTestbed, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
 
@@ -60,6 +60,12 @@ describe('identity replay', () => {
     expect(await bed.applied()).toBe(bed.produced);
     expect(await bed.sql(`SELECT * FROM $schema.replay_baseline_links`)).toEqual([]);
     expect(await bed.sql(`SELECT * FROM $schema.replay_fences`)).toEqual([]);
+    // The rebuilt tables get fresh planner statistics (last_analyze is set by ANALYZE only, never by autovacuum).
+    const unanalyzed = () =>
+      bed.sql<{ relname: string }>('SELECT relname FROM pg_stat_user_tables WHERE schemaname = $1 AND last_analyze IS NULL', [
+        bed.namespace.schema,
+      ]);
+    await waitFor(async () => (await unanalyzed()).length === 0, { description: 'every table of the schema analyzed after the replay' });
   });
 
   it('publishes, with the next revision, only a link the live run saw later than the raw topic shows (npm run replay)', async () => {
