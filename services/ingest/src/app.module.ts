@@ -6,9 +6,12 @@ import { KafkaModule, MetricsRegistry, PlatformModule, ReadinessRegistry, kafkaS
 import type { IngestConfig } from './config';
 import { BrokerHealth } from './core/broker-health';
 import { Ingestor, type IngestSettings } from './core/ingestor';
+import { CORS_POLICY, IngestCors } from './http/cors';
 import { IngestHttpSetup } from './http/fastify-setup';
 import { IngestController } from './http/ingest.controller';
 import { IngestMetrics } from './http/ingest-metrics';
+import { SdkController } from './http/sdk.controller';
+import { SdkMetrics } from './http/sdk-metrics';
 import { INGEST_SETTINGS } from './http/tokens';
 
 export const SERVICE_NAME = 'ingest';
@@ -50,9 +53,15 @@ export class IngestAppModule {
           producer: { ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, onBatchSent: (info) => metrics.produceRequestSent(info) },
         }),
       ],
-      controllers: [IngestController],
+      controllers: [IngestController, SdkController],
       providers: [
         { provide: INGEST_SETTINGS, useValue: settings },
+        { provide: CORS_POLICY, useValue: config.INGEST_CORS_ORIGINS },
+        {
+          provide: SdkMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (registry: MetricsRegistry) => new SdkMetrics().registerIn(registry.registry),
+        },
         {
           provide: IngestMetrics,
           inject: [MetricsRegistry],
@@ -90,6 +99,7 @@ export class IngestAppModule {
           },
         },
         IngestHttpSetup,
+        IngestCors,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, portSchema } from '@touchstream/platform';
+import { parseCorsOrigins } from './core/cors';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
@@ -22,6 +23,17 @@ const writeKeysSchema = z.preprocess(
     }),
 );
 
+/** "https://www.example.com, https://*.example.com": the pages whose browser SDK may send here (none by default). */
+const corsOriginsSchema = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const parsed = parseCorsOrigins(value);
+    if (parsed.ok) return parsed.policy;
+    for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
+
 /**
  * Validated once at boot. Secrets come from the environment only.
  * - INGEST_WRITE_KEYS unset: the Tracking API routes answer 401 to everyone, saying to set it.
@@ -43,5 +55,7 @@ export const ingestConfigSchema = z.object({
   INGEST_RETRY_AFTER_SECONDS: positiveInt(5),
   /** Events waiting for acks beyond which new requests are shed with 503 at once (bounds memory during an outage). */
   INGEST_MAX_PENDING_EVENTS: positiveInt(50_000),
+  /** Browser origins allowed to call the Tracking API (CORS); nothing by default. */
+  INGEST_CORS_ORIGINS: corsOriginsSchema,
 });
 export type IngestConfig = z.output<typeof ingestConfigSchema>;
