@@ -32,6 +32,7 @@ import { DeadLetterWriter } from './delivery/dead-letters';
 import type { DeliveryItem } from './delivery/delivery-item';
 import { Dispatcher } from './delivery/dispatcher';
 import { ResendService } from './http/resend.service';
+import { SegmentProxy } from './proxy/segment-proxy';
 import { SegmentController } from './http/segment.controller';
 import { SinkStatusService } from './http/sink-status.service';
 import { segmentSinkMigrations } from './migrations';
@@ -60,6 +61,8 @@ class Sink {
   readonly replay: SinkReplayTarget;
   readonly resend: ResendService;
   readonly status: SinkStatusService;
+  /** First-party proxy mode, when SEGMENT_PROXY is on. */
+  readonly proxy: SegmentProxy | null;
 
   constructor(
     settings: SinkSettings,
@@ -107,6 +110,7 @@ class Sink {
     this.replay = new SinkReplayTarget(this.consumer, settings.consumerGroup, log);
     this.resend = new ResendService(this.store, builder, this.handler, runtime.topic(TOPICS.userSources), runtime.topic(TOPICS.touches));
     this.status = new SinkStatusService(this.dispatcher, this.store, this.marks, settings, this.transport.description, this.flusher);
+    this.proxy = settings.proxy.enabled ? new SegmentProxy(runtime, settings, settings.proxy, registry, logger) : null;
     if (settings.dryRun)
       log.warn('SEGMENT_WRITE_KEY is not set: dry run, batches go to a file instead of Segment', { file: settings.dryRunFile });
   }
@@ -134,7 +138,7 @@ class Sink {
     const tracks: Array<{ touchId: string; outcome: typeof outcome }> = [];
     for (const { mark } of items) {
       if (mark.call === 'identify') identifies.push({ ...mark, traitsHash: outcome === 'delivered' ? mark.traitsHash : null, outcome });
-      else tracks.push({ touchId: mark.touchId, outcome });
+      else if (mark.call === 'track') tracks.push({ touchId: mark.touchId, outcome });
     }
     this.marks.identified(identifies);
     this.marks.tracked(tracks);
@@ -148,12 +152,13 @@ class SinkLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplic
 
   async onApplicationBootstrap(): Promise<void> {
     await this.sink.consumer.start();
+    await this.sink.proxy?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     // The flusher stops first, then the dispatcher (which ends a pass still waiting on Segment).
     const flushing = this.sink.flusher?.stop();
-    await this.sink.dispatcher.close(DRAIN_MS);
+    await Promise.all([this.sink.dispatcher.close(DRAIN_MS), this.sink.proxy?.close(DRAIN_MS)]);
     await flushing?.finished;
     await this.sink.marks.close();
   }
@@ -179,8 +184,8 @@ export class SegmentSinkAppModule {
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
-          topics: [TOPICS.touches, TOPICS.userSources],
-          consumerGroups: [settings.consumerGroup],
+          topics: settings.proxy.enabled ? [TOPICS.touches, TOPICS.userSources, TOPICS.rawEvents] : [TOPICS.touches, TOPICS.userSources],
+          consumerGroups: settings.proxy.enabled ? [settings.consumerGroup, settings.proxy.consumerGroup] : [settings.consumerGroup],
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.SINK_DB_SCHEMA), migrations: segmentSinkMigrations }),
       ],

@@ -68,6 +68,11 @@ export const segmentSinkConfigSchema = z
     SINK_MAX_IN_FLIGHT: int(1, 64, 8),
     SINK_REQUEST_TIMEOUT_MS: int(100, 120_000, 10_000),
     SINK_MAX_RETRY_DELAY_MS: int(100, 600_000, 60_000),
+    /** First-party proxy mode: forward every event the SDKs sent to ingest's Tracking API on to Segment. */
+    SEGMENT_PROXY: flag(false),
+    /** The write key of the Segment source the SDK events belong to; SEGMENT_WRITE_KEY when unset. */
+    SEGMENT_PROXY_WRITE_KEY: optionalText,
+    SEGMENT_PROXY_CONSUMER_GROUP: z.preprocess(emptyAsUndefined, z.string().min(1).default('segment-proxy')),
   })
   .superRefine((config, ctx) => {
     for (const problem of checkLimits({
@@ -79,6 +84,20 @@ export const segmentSinkConfigSchema = z
     }
     if (config.SINK_DRY_RUN === false && config.SEGMENT_WRITE_KEY === undefined) {
       ctx.addIssue({ code: 'custom', message: 'SINK_DRY_RUN=false needs SEGMENT_WRITE_KEY', path: ['SINK_DRY_RUN'] });
+    }
+    if (config.SEGMENT_PROXY && (config.SEGMENT_PROXY_WRITE_KEY ?? config.SEGMENT_WRITE_KEY) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'SEGMENT_PROXY=true forwards the SDK events to Segment: set SEGMENT_PROXY_WRITE_KEY (or SEGMENT_WRITE_KEY)',
+        path: ['SEGMENT_PROXY'],
+      });
+    }
+    if (config.SEGMENT_PROXY && config.SINK_DRY_RUN === true) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'SEGMENT_PROXY=true sends to Segment for real: it cannot run with SINK_DRY_RUN=true',
+        path: ['SEGMENT_PROXY'],
+      });
     }
   });
 export type SegmentSinkConfig = z.output<typeof segmentSinkConfigSchema>;

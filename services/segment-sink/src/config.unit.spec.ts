@@ -66,4 +66,18 @@ describe('segment-sink configuration', () => {
     expect(() => load({ SINK_DRY_RUN: 'false' })).toThrow(/needs SEGMENT_WRITE_KEY/);
     expect(() => load({ SINK_MODE: 'replay' })).toThrow(ConfigError);
   });
+
+  it("forwards SDK events only when SEGMENT_PROXY is on, with its own key (else the sink's) and group", () => {
+    expect(sinkSettingsFrom(load({ SEGMENT_WRITE_KEY: 'wk' })).proxy).toEqual({ enabled: false });
+    expect(sinkSettingsFrom(load({ SEGMENT_WRITE_KEY: 'wk', SEGMENT_PROXY: 'true' })).proxy).toEqual({
+      enabled: true,
+      writeKey: 'wk',
+      consumerGroup: 'segment-proxy',
+    });
+    expect(
+      sinkSettingsFrom(load({ SEGMENT_PROXY: 'true', SEGMENT_PROXY_WRITE_KEY: 'web', SEGMENT_PROXY_CONSUMER_GROUP: 'fwd' })).proxy,
+    ).toEqual({ enabled: true, writeKey: 'web', consumerGroup: 'fwd' });
+    expect(() => load({ SEGMENT_PROXY: 'true' })).toThrow(/SEGMENT_PROXY_WRITE_KEY/);
+    expect(() => load({ SEGMENT_PROXY: 'true', SEGMENT_WRITE_KEY: 'wk', SINK_DRY_RUN: 'true' })).toThrow(/cannot run with SINK_DRY_RUN/);
+  });
 });

@@ -33,7 +33,11 @@ export interface SinkSettings {
   requestTimeoutMs: number;
   retry: RetryPolicy;
   deliveryBudgetMs: number;
+  proxy: ProxySettings;
 }
+
+/** First-party proxy mode (docs/decisions: the SDK proxy ADR): off, or on with its write key and group. */
+export type ProxySettings = { enabled: false } | { enabled: true; writeKey: string; consumerGroup: string };
 
 export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
   const dryRun = config.SINK_DRY_RUN ?? config.SEGMENT_WRITE_KEY === undefined;
@@ -66,5 +70,12 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     requestTimeoutMs: config.SINK_REQUEST_TIMEOUT_MS,
     retry: { initialDelayMs: 500, maxDelayMs: config.SINK_MAX_RETRY_DELAY_MS, maxRetryAfterMs: 300_000 },
     deliveryBudgetMs: Math.min(DELIVERY_BUDGET_MS, Math.floor(config.SINK_CONSUMER_SESSION_TIMEOUT_MS / 2)),
+    proxy: proxySettingsFrom(config),
   };
+}
+
+function proxySettingsFrom(config: SegmentSinkConfig): ProxySettings {
+  const writeKey = config.SEGMENT_PROXY_WRITE_KEY ?? config.SEGMENT_WRITE_KEY;
+  if (!config.SEGMENT_PROXY || writeKey === undefined) return { enabled: false };
+  return { enabled: true, writeKey, consumerGroup: config.SEGMENT_PROXY_CONSUMER_GROUP };
 }

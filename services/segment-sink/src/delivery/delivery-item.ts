@@ -17,15 +17,22 @@ export function storedOrigin(topic: string, envelope: { id: string }, key: strin
   return { topic, partition: -1, offset: '-1', key, headers: {}, value: () => JSON.stringify(envelope) };
 }
 
-/** What the sink records in Postgres once Segment took an event, or it was dead-lettered. */
+/**
+ * What the sink records in Postgres once Segment took an event, or it was dead-lettered. A
+ * forwarded SDK event (proxy mode) records nothing: Segment deduplicates it by its messageId.
+ */
 export type DeliveryMark =
   | { call: 'identify'; subjectType: SubjectType; subjectId: string; version: number; traitsHash: string }
-  | { call: 'track'; touchId: string };
+  | { call: 'track'; touchId: string }
+  | { call: 'forward' };
+
+/** The calls the sink makes itself, and any Segment call type it forwards for an SDK. */
+export type DeliveryCall = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
 
 /** One Segment call ready to go: serialised once, its size known, its dedupe id fixed. */
 export interface DeliveryItem {
   messageId: string;
-  call: 'identify' | 'track';
+  call: DeliveryCall;
   /** identify only: one subject's calls coalesce (newest version wins) and never overtake each other. */
   subjectKey: string | null;
   version: number;
