@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
 import { TopicWatch, basicAuth, pageEvent, post, startIngest, type RunningIngest } from './testing/harness.spec';
@@ -83,6 +84,13 @@ describe('ingest: the SDKs short routes and CORS', () => {
     }
   });
 
+  it('takes a gzipped text/plain batch on /v1/b, as analytics-kotlin sends it', async () => {
+    const body = gzipSync(JSON.stringify({ writeKey: WRITE_KEY, batch: [pageEvent(id('gzip'), id('anon-g'))] }));
+    const answer = await post(api('/v1/b'), body, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+    expect(answer.status).toBe(200);
+    await topics.waitForRaw((message) => message.value.data.event.messageId === id('gzip'), 1, 'the gzipped event');
+  });
+
   it('applies the per-event sentAt of a single call, as analytics-next sends it', async () => {
     const deviceNow = Date.now() - 10 * 60 * 1000; // ten minutes behind
     const event = {
@@ -109,6 +117,14 @@ describe('ingest: the SDKs short routes and CORS', () => {
     expect(batch.status).toBe(200);
     expect(batch.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, messageId: id('huge') }] });
     await topics.waitForRejected((message) => message.value.data.messageId === id('huge'), 1, 'the oversized event');
+
+    const oversized = await post(
+      api('/v1/b'),
+      JSON.stringify({ batch: [pageEvent(id('big'), 'a', { blob: 'x'.repeat(600_000) })] }),
+      asBrowser,
+    );
+    expect(oversized.status).toBe(413);
+    expect(oversized.body).toMatchObject({ error: 'request_too_large' });
 
     const unauthenticated = await post(api('/v1/p'), JSON.stringify(pageEvent(id('nokey'), 'a')), { 'content-type': 'text/plain' });
     expect(unauthenticated.status).toBe(401);
