@@ -81,7 +81,7 @@ async function findOrStartPipeline() {
     log,
     output: servicesLog,
     // Synthetic people must never reach a real Segment workspace.
-    env: { SEGMENT_WRITE_KEY: '', SINK_DRY_RUN: 'true', ...SITE_ENV },
+    env: { SEGMENT_WRITE_KEY: '', SINK_DRY_RUN: 'true', SEGMENT_PROXY: 'false', ...SITE_ENV },
     onUnexpectedExit: (service, reason) => {
       log(`${service} exited (${reason}); see ${logFile}`);
       void finish(1);
