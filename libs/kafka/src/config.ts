@@ -17,6 +17,11 @@ export interface KafkaSettings {
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /**
+   * A consumer partition holding unapplied messages whose position has not moved for this long
+   * is stuck, and the service not ready (BatchConsumer's stuckAfterMs).
+   */
+  consumerStuckAfterMs?: number;
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {

@@ -2,9 +2,10 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { describeError, runWithLogContext, type Logger } from '@touchstream/logging';
 import { TRACE_HEADERS } from '@touchstream/contracts';
 import { backoffDelay, delay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { DecodeError, isRetriable } from './errors';
+import { classifyFailure, deadLetterError, DecodeError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
 import type { ConsumedMessage } from './messages';
+import { PartitionProgress, type StuckPartition } from './partition-progress';
 
 export type BatchHandler<T> = (messages: ConsumedMessage<T>[]) => Promise<void>;
 
@@ -23,7 +24,11 @@ export interface BatchConsumerOptions<T> {
   handle: BatchHandler<T>;
   deadLetters: DeadLetterPublisher;
   fromBeginning?: boolean;
-  /** Retries of a retriable failure before the batch is given up for redelivery. */
+  /**
+   * Attempts at a batch failing transiently (or with an unknown error) before it is given up for
+   * redelivery. Inside an isolation an unknown error gets one attempt per part: the whole batch
+   * had its attempts already.
+   */
   maxRetriableAttempts?: number;
   backoff?: BackoffPolicy;
   partitionsConsumedConcurrently?: number;
@@ -39,6 +44,11 @@ export interface BatchConsumerOptions<T> {
    */
   minFetchBytes?: number;
   maxFetchWaitMs?: number;
+  /**
+   * A partition holding messages it has not applied for this long (failing and retrying, or
+   * hanging) is stuck: stuckPartitions() names it and the service is not ready. Default 3 minutes.
+   */
+  stuckAfterMs?: number;
   /** Called after each committed batch, for metrics and lag. */
   onBatchCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: string; highWatermark: string }) => void;
 }
@@ -46,14 +56,20 @@ export interface BatchConsumerOptions<T> {
 /**
  * A consumer group member that hands whole batches to a handler and commits a partition's
  * offset only after the handler resolved (its effect is durable), so a crash means redelivery,
- * never loss. Failures: retriable ones are retried with jittered backoff; a fatal one is
- * isolated by re-running the batch one message at a time, and only the message that still
- * fails goes to the dead-letter topic with its reason; the rest is handled normally.
+ * never loss. Failures (classifyFailure): transient and unknown ones are retried with jittered
+ * backoff; a permanent one is isolated by splitting the batch in halves, each re-run in its own
+ * handler call (a failed transaction rolled back all of its part), until the message at fault is
+ * alone: it goes to the dead-letter topic with its reason, and the rest is applied in order. An
+ * unknown error is isolated the same way once its retries are spent, but the message it sits on
+ * is never dead-lettered: the messages before it are applied, and it is redelivered (the
+ * partition is then reported stuck). A transient failure met while isolating is retried, then
+ * given up for redelivery: it never turns into a dead letter.
  */
 export class BatchConsumer<T> {
   private readonly consumer: Consumer;
   private readonly abort = new AbortController();
   private running = false;
+  private readonly progress: PartitionProgress;
 
   constructor(
     kafka: Kafka,
@@ -69,6 +85,8 @@ export class BatchConsumer<T> {
       maxWaitTimeInMs: options.maxFetchWaitMs ?? 200,
       retry: { retries: 10 },
     });
+    this.progress = new PartitionProgress(options.groupId, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.progress.assigned(event.payload.memberAssignment));
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.logger.error('consumer crashed', {
         groupId: options.groupId,
@@ -98,16 +116,24 @@ export class BatchConsumer<T> {
     this.abort.abort();
     this.running = false;
     await this.consumer.disconnect();
+    this.progress.clear();
+  }
+
+  /** Partitions holding messages they have not applied for longer than stuckAfterMs. */
+  stuckPartitions(): StuckPartition[] {
+    return this.running ? this.progress.stuck() : [];
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    const first = batch.messages[0] as KafkaMessage;
+    this.progress.batchStarted(batch.topic, batch.partition, first.offset, batch.highWatermark);
     const messages = await this.decodeAll(batch.topic, batch.partition, batch.messages);
-    await this.handleWithRetries(messages, payload);
+    await this.applyIsolating(messages, payload, 'whole');
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
-    payload.resolveOffset(last.offset);
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+    await this.commit(payload, last.offset);
+    this.progress.batchDone(batch.topic, batch.partition);
     this.options.onBatchCommitted?.({
       topic: batch.topic,
       partition: batch.partition,
@@ -115,6 +141,15 @@ export class BatchConsumer<T> {
       lastOffset: last.offset,
       highWatermark: batch.highWatermark,
     });
+  }
+
+  /** Marks everything up to `offset` consumed, and commits it. */
+  private async commit(payload: EachBatchPayload, offset: string): Promise<void> {
+    const { topic, partition } = payload.batch;
+    payload.resolveOffset(offset);
+    const next = (BigInt(offset) + 1n).toString();
+    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    this.progress.advanced(topic, partition, next);
   }
 
   /** Poison messages (bytes that break the contract) are dead-lettered before the handler runs. */
@@ -140,43 +175,76 @@ export class BatchConsumer<T> {
     return decoded;
   }
 
-  private async handleWithRetries(messages: ConsumedMessage<T>[], payload: EachBatchPayload): Promise<void> {
+  /**
+   * Applies the messages in offset order, or throws for redelivery. On a permanent failure (or an
+   * unknown one whose retries are spent) the messages are split in halves, each applied (and its
+   * position committed) before the next, down to the one at fault. A message is dead-lettered
+   * before any later one is applied, so no stored position ever passes a message that was neither
+   * applied nor dead-lettered.
+   */
+  private async applyIsolating(messages: ConsumedMessage<T>[], payload: EachBatchPayload, part: 'whole' | 'part'): Promise<void> {
     if (messages.length === 0) return;
-    try {
-      await this.retrying(messages, payload);
-    } catch (error) {
-      // A retriable failure that outlasted its retries: throw, commit nothing, get it redelivered.
-      if (isRetriable(error)) throw error;
-      if (messages.length === 1) return this.deadLetter(messages[0] as ConsumedMessage<T>, null, error);
-      this.logger.warn('batch failed with a fatal error; isolating the message that causes it', {
-        size: messages.length,
-        ...describeError(error, { stack: false }),
-      });
-      for (const message of messages) {
-        try {
-          await this.retrying([message], payload);
-        } catch (single) {
-          if (isRetriable(single)) throw single;
-          await this.deadLetter(message, null, single);
-        }
-        await payload.heartbeat();
+    const failure = await this.retrying(messages, payload, part);
+    if (failure === null) return;
+    const kind = classifyFailure(failure);
+    if (messages.length === 1) {
+      const message = messages[0] as ConsumedMessage<T>;
+      if (kind !== 'permanent') {
+        // An unknown error on one message: most likely a bug or an unclassified outage, which a
+        // fix or time repairs. Dead-lettering it could lose it; it is redelivered instead.
+        this.logger.error('a message keeps failing with an unclassified error; it is retried, never dead-lettered', {
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          ...describeError(failure, { stack: true }),
+        });
+        throw failure instanceof Error ? failure : new Error('the handler failed with a value that is not an Error', { cause: failure });
       }
+      await this.deadLetter(message, null, deadLetterError(failure));
+      await this.commit(payload, message.offset);
+      return;
     }
+    this.logger.warn('batch failed; isolating the message that causes it', {
+      size: messages.length,
+      failure: kind,
+      firstOffset: messages[0]?.offset,
+      ...describeError(failure, { stack: false }),
+    });
+    const middle = Math.ceil(messages.length / 2);
+    await this.applyIsolating(messages.slice(0, middle), payload, 'part');
+    await payload.heartbeat();
+    await this.applyIsolating(messages.slice(middle), payload, 'part');
   }
 
-  /** Retries retriable failures; gives up (throws) after the attempt limit or on shutdown. */
-  private async retrying(messages: ConsumedMessage<T>[], payload: EachBatchPayload): Promise<void> {
+  /**
+   * Runs the handler; retries transient failures with backoff, and unknown ones too when the
+   * messages are a whole batch. Resolves with null once applied (their position committed), or
+   * with the permanent or unknown failure to isolate; throws a transient failure that outlasted
+   * its attempts, and any failure while the consumer stops or lost the partition.
+   */
+  private async retrying(messages: ConsumedMessage<T>[], payload: EachBatchPayload, part: 'whole' | 'part'): Promise<unknown> {
     const maxAttempts = this.options.maxRetriableAttempts ?? 20;
+    const last = messages[messages.length - 1] as ConsumedMessage<T>;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.traced(messages, () => this.options.handle(messages));
+        await this.traced(messages, () => this.options.handle(messages));
+        if (part === 'part') await this.commit(payload, last.offset);
+        return null;
       } catch (error) {
+        this.progress.failed(last.topic, last.partition, error);
+        const kind = classifyFailure(error);
         const stopping = this.abort.signal.aborted || !payload.isRunning() || payload.isStale();
-        if (!isRetriable(error) || attempt >= maxAttempts || stopping) throw error;
+        if (stopping) throw error;
+        if (kind === 'permanent' || (kind === 'unknown' && part === 'part')) return error;
+        if (attempt >= maxAttempts) {
+          if (kind === 'unknown') return error;
+          throw error;
+        }
         const wait = backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF);
         this.logger.warn('handler failed; retrying', {
           groupId: this.options.groupId,
           attempt,
+          failure: kind,
           waitMs: wait,
           ...describeError(error, { stack: false }),
         });
@@ -197,7 +265,9 @@ export class BatchConsumer<T> {
     rawValue: Buffer | null,
     error: unknown,
   ): Promise<void> {
-    const value = rawValue ?? (message.value === undefined ? null : Buffer.from(JSON.stringify(message.value)));
+    // The bytes that arrived, so a dead letter can be copied back once its cause is fixed (the
+    // decoded value may be a service's own reading of it, not the event).
+    const value = rawValue ?? message.raw ?? (message.value === undefined ? null : Buffer.from(JSON.stringify(message.value)));
     await this.options.deadLetters.publish({ ...message, value, groupId: this.options.groupId }, error);
     this.logger.warn('message dead-lettered', {
       topic: message.topic,
@@ -207,6 +277,12 @@ export class BatchConsumer<T> {
     });
   }
 }
+
+/**
+ * Longer than a database failover or a broker's leader election (tens of seconds) and than any
+ * batch measured (seconds), shorter than what an operator should wait to hear of a stall.
+ */
+export const DEFAULT_STUCK_AFTER_MS = 180_000;
 
 function stringHeaders(headers: KafkaMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};

@@ -6,6 +6,7 @@ export * from './consumer';
 export * from './dead-letter';
 export * from './errors';
 export * from './messages';
+export * from './partition-progress';
 export * from './producer';
 export * from './runtime';
 export * from './topic-reader';

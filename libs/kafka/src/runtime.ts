@@ -9,6 +9,7 @@ import { isRetriable } from './errors';
 import { createKafka } from './client';
 import { groupName, topicName, type KafkaSettings } from './config';
 import { BatchConsumer, type BatchConsumerOptions } from './consumer';
+import type { StuckPartition } from './partition-progress';
 import { DeadLetterPublisher } from './dead-letter';
 import { EventProducer, type EventProducerOptions } from './producer';
 import { TopicReader } from './topic-reader';
@@ -71,6 +72,7 @@ export class KafkaRuntime {
       kafkaGroupId: this.group(options.groupId),
       minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
       maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
+      stuckAfterMs: options.stuckAfterMs ?? this.settings.consumerStuckAfterMs,
       deadLetters: this.deadLetters,
     });
     await consumer.start();
@@ -112,6 +114,11 @@ export class KafkaRuntime {
   /** Deletes topics that exist (tests and benchmarks clean up their prefixed topics). */
   deleteTopics(topics: string[]): Promise<void> {
     return deleteTopics(this.kafka, topics);
+  }
+
+  /** Partitions of this process's consumers that hold unapplied messages and have not moved for too long. */
+  stuckPartitions(): StuckPartition[] {
+    return this.consumers.flatMap((consumer) => consumer.stuckPartitions());
   }
 
   isReady(): boolean {

@@ -54,6 +54,13 @@ export const commonEnv = {
       .default(64 * 1024),
   ),
   KAFKA_FETCH_MAX_WAIT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10_000).default(200)),
+  /**
+   * A consumer partition holding messages it has not applied, whose position has not moved for
+   * this long (its handler failing and retrying, or hanging), makes the service not ready and is
+   * named by /ready (docs/operations.md, "Health and metrics"). 3 minutes: longer than a database
+   * failover or a batch, short enough to hear of a stall.
+   */
+  KAFKA_CONSUMER_STUCK_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).max(86_400_000).default(180_000)),
   /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
 };

@@ -12,10 +12,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency (broker, database, consumers) is connected. */
+  /**
+   * Readiness: every dependency (broker, database, consumers) is connected and no consumer is
+   * stuck; `details` says what a failing check found (a stuck consumer's group, topic and partition).
+   */
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const { ready, checks } = await this.readiness.check();
-    await reply.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send({ status: ready ? 'ready' : 'not ready', checks });
+    const { ready, checks, details } = await this.readiness.check();
+    const body = { status: ready ? 'ready' : 'not ready', checks, ...(Object.keys(details).length > 0 ? { details } : {}) };
+    await reply.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send(body);
   }
 }

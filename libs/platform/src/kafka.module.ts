@@ -1,7 +1,9 @@
 import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import type { TopicSpec } from '@touchstream/contracts';
 import { KafkaRuntime, type EventProducerOptions, type KafkaSettings } from '@touchstream/kafka';
+import { Gauge } from 'prom-client';
 import { Logger } from '@touchstream/logging';
+import { MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
 
 export interface KafkaModuleOptions {
@@ -23,6 +25,28 @@ class KafkaShutdown implements BeforeApplicationShutdown {
   }
 }
 
+/**
+ * A consumer partition that holds messages and has not moved for the configured time makes the
+ * service not ready: /ready names each such group, topic and partition (and the offset it is at),
+ * and touchstream_consumer_stuck_partitions counts them per group.
+ */
+function watchConsumerProgress(runtime: KafkaRuntime, readiness: ReadinessRegistry, metrics: MetricsRegistry): void {
+  readiness.register('consumer-progress', () => {
+    const stuck = runtime.stuckPartitions();
+    return stuck.length === 0 ? true : { ready: false, detail: { stuck } };
+  });
+  new Gauge({
+    name: 'touchstream_consumer_stuck_partitions',
+    help: 'Consumer partitions holding messages whose position has not moved for KAFKA_CONSUMER_STUCK_AFTER_MS, by group',
+    labelNames: ['group'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const { groupId } of runtime.stuckPartitions()) this.inc({ group: groupId });
+    },
+  });
+}
+
 @Global()
 @Module({})
 export class KafkaModule {
@@ -32,12 +56,13 @@ export class KafkaModule {
       providers: [
         {
           provide: KafkaRuntime,
-          inject: [Logger, ReadinessRegistry],
-          useFactory: async (logger: Logger, readiness: ReadinessRegistry) => {
+          inject: [Logger, ReadinessRegistry, MetricsRegistry],
+          useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry) => {
             const runtime = new KafkaRuntime(options.settings, logger, options.producer);
             await runtime.provision(options.topics, options.consumerGroups ?? []);
             await runtime.connectProducer();
             readiness.register('kafka', () => runtime.isReady());
+            watchConsumerProgress(runtime, readiness, metrics);
             return runtime;
           },
         },

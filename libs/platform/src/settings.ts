@@ -8,6 +8,7 @@ interface KafkaEnv {
   KAFKA_REPLICATION_FACTOR?: number | undefined;
   KAFKA_FETCH_MIN_BYTES?: number | undefined;
   KAFKA_FETCH_MAX_WAIT_MS?: number | undefined;
+  KAFKA_CONSUMER_STUCK_AFTER_MS?: number | undefined;
 }
 
 export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSettings {
@@ -19,6 +20,7 @@ export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSetting
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     fetchMinBytes: env.KAFKA_FETCH_MIN_BYTES,
     fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
+    consumerStuckAfterMs: env.KAFKA_CONSUMER_STUCK_AFTER_MS,
   };
 }
 

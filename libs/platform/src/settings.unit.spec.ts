@@ -23,4 +23,11 @@ describe('kafka settings from the environment', () => {
     expect(attempt).toThrow(/KAFKA_FETCH_MAX_WAIT_MS/);
     expect(() => loadConfig(schema, { KAFKA_FETCH_MAX_WAIT_MS: '10001' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS/);
   });
+
+  it('calls a consumer partition stuck after 3 minutes without progress, or KAFKA_CONSUMER_STUCK_AFTER_MS', () => {
+    expect(kafkaSettingsFrom(loadConfig(schema, {}), 'test').consumerStuckAfterMs).toBe(180_000);
+    expect(kafkaSettingsFrom(loadConfig(schema, { KAFKA_CONSUMER_STUCK_AFTER_MS: '5000' }), 'test').consumerStuckAfterMs).toBe(5_000);
+    expect(() => loadConfig(schema, { KAFKA_CONSUMER_STUCK_AFTER_MS: '999' })).toThrow(/KAFKA_CONSUMER_STUCK_AFTER_MS/);
+    expect(() => loadConfig(schema, { KAFKA_CONSUMER_STUCK_AFTER_MS: 'soon' })).toThrow(/KAFKA_CONSUMER_STUCK_AFTER_MS/);
+  });
 });

@@ -5,3 +5,4 @@ export * from './service-boot';
 export * from './migrations';
 export * from './segment-receiver';
 export * from './replay';
+export * from './poison-events';

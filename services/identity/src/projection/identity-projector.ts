@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { rawEventSchema, TOPICS, type RawEvent } from '@touchstream/contracts';
+import { TOPICS, type RawEvent } from '@touchstream/contracts';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow } from '@touchstream/database';
 import { linkEvent, projectEvents } from '@touchstream/identity-graph';
-import { envelopeMessage, jsonDecoder, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
+import { envelopeMessage, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { FencedRebuild, OutboxRelay } from '@touchstream/platform';
 import type { IdentityConfig } from '../config';
 import { IDENTITY_CONFIG } from '../identity-config.token';
 import { IdentityRebuiltProjection } from '../replay/identity-rebuild';
 import { writeGraph, type GraphWriteResult } from './graph-writer';
+import { decodeIdentityEvent } from './raw-decoder';
 import { IDENTITY_METRICS, type IdentityMetrics } from './identity-metrics';
-import { classifyDatabaseError } from './poison';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -71,7 +71,7 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
     this.consumer = await this.kafka.startConsumer<RawEvent>({
       groupId: this.config.IDENTITY_CONSUMER_GROUP,
       topics: [this.rawTopic],
-      decode: jsonDecoder(rawEventSchema),
+      decode: decodeIdentityEvent,
       handle: (messages) => this.handle(messages).then(() => undefined),
       partitionsConsumedConcurrently: this.config.IDENTITY_CONSUMER_CONCURRENCY,
       sessionTimeoutMs: this.config.IDENTITY_CONSUMER_SESSION_TIMEOUT_MS,
@@ -120,8 +120,6 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
       );
       outcome.applied = fresh.length;
       outcome.skipped = messages.length - fresh.length;
-    } catch (error) {
-      throw classifyDatabaseError(error);
     } finally {
       stopTimer();
     }
