@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { describeError, runWithLogContext, type Logger } from '@touchstream/logging';
 import { TRACE_HEADERS } from '@touchstream/contracts';
 import { backoffDelay, delay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { classifyFailure, deadLetterError, DecodeError } from './errors';
+import { classifyFailure, deadLetterError, DecodeError, RetriableError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
 import type { ConsumedMessage } from './messages';
 import { PartitionProgress, type StuckPartition } from './partition-progress';
@@ -129,8 +129,18 @@ export class BatchConsumer<T> {
     if (batch.messages.length === 0) return;
     const first = batch.messages[0] as KafkaMessage;
     this.progress.batchStarted(batch.topic, batch.partition, first.offset, batch.highWatermark);
-    const messages = await this.decodeAll(batch.topic, batch.partition, batch.messages);
-    await this.applyIsolating(messages, payload, 'whole');
+    try {
+      const messages = await this.decodeAll(batch.topic, batch.partition, batch.messages);
+      await this.applyIsolating(messages, payload, 'whole');
+    } catch (error) {
+      // Whatever reaches kafkajs means "not applied: redeliver". kafkajs stops a consumer for good
+      // (no restart) on an error it deems unrecoverable (a TypeError, retriable: false), which
+      // would leave the partitions unconsumed; so it gets an error it retries.
+      if (error instanceof RetriableError) throw error;
+      throw new RetriableError(`batch not applied, to be redelivered: ${error instanceof Error ? error.message : 'non-Error failure'}`, {
+        cause: error,
+      });
+    }
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
     await this.commit(payload, last.offset);
     this.progress.batchDone(batch.topic, batch.partition);

@@ -38,7 +38,12 @@ describe('attribution consumer: records Postgres refuses, mixed in a batch with 
 
   it('applies every good event, dead-letters each poison record with its reason, and retries none forever', async () => {
     const good = Array.from({ length: 40 }, (_, n) =>
-      pageEvent({ anonymousId: `good-visitor-${n % 8}`, at: `2026-03-02T10:${String(n).padStart(2, '0')}:00.000Z`, url: `${SHOP}/p${n}`, messageId: `good-${n}` }),
+      pageEvent({
+        anonymousId: `good-visitor-${n % 8}`,
+        at: `2026-03-02T10:${String(n).padStart(2, '0')}:00.000Z`,
+        url: `${SHOP}/p${n}`,
+        messageId: `good-${n}`,
+      }),
     );
     const poison = POISON_KINDS.map((kind, index) => ({ kind, event: poisonView(kind, index) }));
     // Good and poison interleaved, all under one key: one partition, so they arrive in one batch.

@@ -83,7 +83,9 @@ describe('identity consumer: records Postgres refuses or the graph cannot hold, 
       timeoutMs: 60_000,
       description: 'the identity group to commit past every record',
     });
-    const timeline = new Set((await bed.sql<{ message_id: string }>('SELECT message_id FROM $schema.timeline')).map((row) => row.message_id));
+    const timeline = new Set(
+      (await bed.sql<{ message_id: string }>('SELECT message_id FROM $schema.timeline')).map((row) => row.message_id),
+    );
     expect(good.map((event) => event.data.event.messageId).filter((id) => !timeline.has(id))).toEqual([]);
     const links = new Set((await bed.sql<{ user_id: string }>('SELECT user_id FROM $schema.links')).map((row) => row.user_id));
     for (let n = 0; n < 8; n += 1) expect(links.has(`good-user-${n}`)).toBe(true);
