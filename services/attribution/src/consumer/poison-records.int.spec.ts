@@ -60,7 +60,7 @@ describe('attribution consumer: records Postgres refuses, mixed in a batch with 
 
     // The group's committed offsets reach the end: every record applied or dead-lettered.
     await waitFor(async () => (await bed.runtime.lag(bed.group, [bed.topics.raw])).every((partition) => partition.lag === 0), {
-      timeoutMs: 60_000,
+      timeoutMs: 45_000,
       description: 'the attribution group to commit past every record',
     });
     const stored = await bed.rows<{ message_id: string }>(`SELECT message_id FROM $schema.page_views`);

@@ -80,7 +80,7 @@ describe('identity consumer: records Postgres refuses or the graph cannot hold, 
 
     // The group's committed offsets reach the end: every record applied or dead-lettered.
     await waitFor(async () => (await bed.runtime.lag(bed.group, [bed.rawTopic])).every((partition) => partition.lag === 0), {
-      timeoutMs: 60_000,
+      timeoutMs: 45_000,
       description: 'the identity group to commit past every record',
     });
     const timeline = new Set(
