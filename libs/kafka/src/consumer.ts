@@ -242,6 +242,8 @@ export class BatchConsumer<T> {
         return null;
       } catch (error) {
         this.progress.failed(last.topic, last.partition, error);
+        // A handler that rejects with nothing still failed (null would read as "applied").
+        if (error === null || error === undefined) return new Error('the handler failed without an error');
         const kind = classifyFailure(error);
         const stopping = this.abort.signal.aborted || !payload.isRunning() || payload.isStale();
         if (stopping) throw error;
