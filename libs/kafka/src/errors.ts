@@ -121,7 +121,7 @@ const CONDITION_NAMES: Record<string, string> = {
  * - permanent: the record itself is at fault (it breaks a contract, Postgres refuses its data);
  *   retrying cannot help, so the consumer isolates it and dead-letters it;
  * - unknown: anything else (most likely a bug, or a fault nobody classified yet); retried like a
- *   transient failure, never dead-lettered (ADR 0011).
+ *   transient failure, never dead-lettered (ADR 0012).
  */
 export type FailureKind = 'transient' | 'permanent' | 'unknown';
 
