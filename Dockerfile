@@ -1,7 +1,8 @@
 # One image for every touchstream service; docker-compose picks the service with SERVICE.
 # Multi-stage: dependencies and the TypeScript build happen in throw-away stages, the runtime
-# stage has production dependencies and compiled JavaScript only. Node 22 LTS (Node 20 left LTS).
-FROM node:22-bookworm-slim AS deps
+# stage has production dependencies and compiled JavaScript only. Node 24 LTS: the runtime the
+# project is developed and tested on (.ci/run).
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs libs
@@ -14,7 +15,7 @@ COPY libs libs
 COPY services services
 RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./

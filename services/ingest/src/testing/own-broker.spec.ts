@@ -63,28 +63,18 @@ export class OwnBroker {
   }
 
   /**
-   * Starts the stopped broker again on the same data, the way scripts/kafka launches it but
-   * without the fresh format its `start` does, and records the PID where `stop` finds it.
+   * Starts the stopped broker again on the same data, with the java arguments scripts/kafka
+   * recorded when it launched it (broker.args) but without the fresh format its `start` does,
+   * and records the PID where `stop` finds it.
    */
   async restartKeepingData(): Promise<void> {
-    const version = /KAFKA_VERSION="([^"]+)"/.exec(readFileSync(SCRIPT, 'utf8'))?.[1];
-    if (!version) throw new Error('cannot read KAFKA_VERSION from scripts/kafka');
-    const properties = resolve(this.runDir, 'server.properties');
-    if (!existsSync(properties)) throw new Error(`${properties} is missing: the broker was never started`);
+    const argsFile = resolve(this.runDir, 'broker.args');
+    if (!existsSync(argsFile)) throw new Error(`${argsFile} is missing: the broker was never started`);
+    const args = readFileSync(argsFile, 'utf8')
+      .split('\n')
+      .filter((arg) => arg.length > 0);
     const log = openSync(resolve(this.runDir, 'broker.log'), 'a');
-    const child = spawn(
-      'java',
-      [
-        '-Xms256m',
-        '-Xmx512m',
-        '-cp',
-        `${resolve(REPO_ROOT, '.cache', 'kafka', version, 'libs')}/*`,
-        `-Dlog4j.configuration=file:${resolve(REPO_ROOT, 'scripts', 'kafka-log4j.properties')}`,
-        'kafka.Kafka',
-        properties,
-      ],
-      { detached: true, stdio: ['ignore', log, log] },
-    );
+    const child = spawn('java', args, { detached: true, stdio: ['ignore', log, log] });
     child.unref();
     writeFileSync(resolve(this.runDir, 'broker.pid'), String(child.pid));
     await waitFor(() => portAnswers(this.port), {
