@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './ids';
 export * from './touch-source';
 export * from './segment/spec';
+export * from './segment/limits';
 export * from './segment/validate';
 export * from './topics/catalog';
 export * from './topics/raw-events';

@@ -3,8 +3,9 @@ import {
   deterministicId,
   rawEventKey,
   REJECTED_EVENT_TYPE,
-  toRawEvent,
-  validateSegmentEvent,
+  SEGMENT_EVENT_LIMITS,
+  admitSegmentEvent,
+  nestedDeeperThan,
   type RejectedEvent,
   type ValidationIssue,
 } from '@touchstream/contracts';
@@ -71,6 +72,10 @@ function rejectedMessage(
   return envelopeMessage(envelope, messageId ?? id);
 }
 
+function cut(text: string): string {
+  return text.length > MAX_PAYLOAD_TEXT ? text.slice(0, MAX_PAYLOAD_TEXT) : text;
+}
+
 function statedMessageId(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return null;
   const id = (value as { messageId?: unknown }).messageId;
@@ -101,24 +106,25 @@ export function processRecords(records: readonly SourceRecord[], context: Proces
       try {
         candidate = JSON.parse(record.text);
       } catch (error) {
-        const text = record.text.length > MAX_PAYLOAD_TEXT ? record.text.slice(0, MAX_PAYLOAD_TEXT) : record.text;
-        reject(record.line, `not valid JSON: ${(error as Error).message}`, [], text, null);
+        reject(record.line, `not valid JSON: ${(error as Error).message}`, [], cut(record.text), null);
         continue;
       }
       const parsed = candidate;
-      received = () => parsed;
+      const text = record.text;
+      // A record nested too deep to serialise again (canonical JSON, the envelope) is kept as its text.
+      received = () => (nestedDeeperThan(parsed, SEGMENT_EVENT_LIMITS.maxNestingDepth) ? cut(text) : parsed);
     } else {
       if (!context.csv) throw new Error('a CSV row needs the header and table in the context');
       const { columns } = context.csv;
       candidate = rowToEvent(context.csv.table, columns, record.values);
       received = () => Object.fromEntries(columns.map((column, i) => [column, record.values[i] ?? '']));
     }
-    const validation = validateSegmentEvent(candidate);
-    if (!validation.ok) {
-      reject(record.line, validation.reason, validation.issues, received(), statedMessageId(candidate));
+    const admission = admitSegmentEvent(candidate, { source: 'import', receivedAt: context.now });
+    if (!admission.ok) {
+      reject(record.line, admission.reason, admission.issues, received(), statedMessageId(candidate));
       continue;
     }
-    const raw = toRawEvent(validation.event, { source: 'import', receivedAt: context.now });
+    const { raw } = admission;
     if (!inWindow(context.window, raw.occurredAt)) {
       result.filtered++;
       continue;

@@ -121,4 +121,26 @@ describe('processRecords', () => {
       timestamp: 'not a time',
     });
   });
+  it('applies the limits of what the pipeline can store, as ingest does (NUL, id length, timestamp range, nesting)', () => {
+    const deep = `{"type":"page","anonymousId":"a","properties":${'{"p":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const result = processRecords(
+      [
+        text(1, { ...page, anonymousId: 'anon\u0000' }),
+        text(2, { ...page, userId: 'u'.repeat(10_240) }),
+        text(3, { ...page, timestamp: '+010000-01-01T00:00:00.000Z' }),
+        text(4, deep),
+        text(5, page),
+      ],
+      context,
+    );
+    expect(result.accepted).toHaveLength(1);
+    expect(result.rejections.map((rejection) => [rejection.line, rejection.reason])).toEqual([
+      [1, 'invalid page: anonymousId: must not contain the NUL character (U+0000)'],
+      [2, 'invalid page: userId: is 10240 characters, over the limit of 255'],
+      [3, 'invalid page: timestamp: must be a timestamp between 1970-01-01T00:00:00.000Z and 2999-12-31T23:59:59.999Z'],
+      [4, expect.stringContaining('nested deeper than 64 levels')],
+    ]);
+    // Too deep to serialise again: the record is kept as its text (cut at 32 KB).
+    expect(rejectedEventSchema.parse(value(result.rejected[3]!)).data.payload).toBe(deep.slice(0, 32 * 1024));
+  });
 });

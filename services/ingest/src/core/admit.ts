@@ -1,10 +1,9 @@
 import {
   REJECTED_EVENT_TYPE,
+  admitSegmentEvent,
   canonicalJson,
   deterministicId,
   rawEventKey,
-  toRawEvent,
-  validateSegmentEvent,
   type EventSource,
   type RejectedEvent,
   type ValidationIssue,
@@ -56,9 +55,9 @@ export function admitEvents(candidates: readonly unknown[], context: AdmissionCo
         `event ${index} is past the limit of ${maxBatchEvents} events per batch (INGEST_MAX_BATCH_EVENTS): send it in another batch`,
       );
     }
-    const validation = validateSegmentEvent(candidate);
-    if (!validation.ok) return reject('invalid_event', validation.reason, validation.issues);
-    const raw = toRawEvent(validation.event, { source: context.source, receivedAt: context.receivedAt });
+    const admission = admitSegmentEvent(candidate, { source: context.source, receivedAt: context.receivedAt });
+    if (!admission.ok) return reject('invalid_event', admission.reason, admission.issues);
+    const { raw } = admission;
     const message = envelopeMessage(raw, rawEventKey(raw.data.event));
     const bytes = eventBytes(candidate, message.value as string, maxEventBytes);
     if (bytes > maxEventBytes) {
