@@ -25,6 +25,7 @@ export function ingestSettingsFrom(config: IngestConfig): IngestSettings {
     },
     writeKeys: config.INGEST_WRITE_KEYS,
     sharedSecret: config.SEGMENT_SHARED_SECRET,
+    signatureScope: config.SEGMENT_SIGNATURE_SCOPE,
     ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
     retryAfterSeconds: config.INGEST_RETRY_AFTER_SECONDS,
     maxPendingEvents: config.INGEST_MAX_PENDING_EVENTS,

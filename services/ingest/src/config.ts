@@ -45,6 +45,12 @@ export const ingestConfigSchema = z.object({
   INGEST_PORT: portSchema.default(3000),
   INGEST_WRITE_KEYS: writeKeysSchema,
   SEGMENT_SHARED_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /**
+   * What X-Signature must cover. `body` (default): the whole raw body. `first-event`: a JSON-array
+   * body signed over its first element only is accepted too, but only that first event; every
+   * later one is refused to the rejected topic (it is not authenticated). docs/operations.md.
+   */
+  SEGMENT_SIGNATURE_SCOPE: z.preprocess(emptyAsUndefined, z.enum(['body', 'first-event']).default('body')),
   /** Segment's own limits (reference/segment.md): 32 KB per event, 500 KB per request, 2,500 events per batch. */
   INGEST_MAX_EVENT_BYTES: positiveInt(32_768),
   INGEST_MAX_REQUEST_BYTES: positiveInt(512_000),

@@ -132,12 +132,74 @@ describe('ingest on the real broker', () => {
     expect(topics.raw().filter((message) => ['wh-anon-2'].includes(message.key ?? ''))).toEqual([]);
   });
 
-  it('accepts a batched Webhooks (Actions) array whose first event carries the signature', async () => {
+  it('refuses a webhook array signed over its first event only (anyone could append events), and accepts it signed whole', async () => {
     const first = pageEvent(`${namespace.id}-wha-1`, 'wha-anon');
-    const second = pageEvent(`${namespace.id}-wha-2`, 'wha-anon');
-    const answer = await post(api('/v1/webhook'), JSON.stringify([first, second]), { 'x-signature': sign(SECRET, JSON.stringify(first)) });
-    expect(answer).toMatchObject({ status: 200, body: { accepted: 2, rejected: [] } });
-    await topics.waitForRaw((message) => message.key === 'wha-anon', 2, 'both batched webhook events');
+    const appended = pageEvent(`${namespace.id}-wha-2`, 'wha-forged');
+    const body = JSON.stringify([first, appended]);
+    const firstOnly = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, JSON.stringify(first)) });
+    expect(firstOnly).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'X-Signature does not match the request body' } });
+    const whole = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, body) });
+    expect(whole).toMatchObject({ status: 200, body: { accepted: 2, rejected: [] } });
+    await topics.waitForRaw((message) => message.key === 'wha-anon' || message.key === 'wha-forged', 2, 'both events of the signed body');
+  });
+
+  it('refuses what the pipeline cannot store: NUL, oversize ids, timestamps out of range, each with its reason', async () => {
+    const anonymousId = `limits-${namespace.id}`;
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ anonymousId: `${anonymousId}\u0000` }, 'anonymousId: must not contain the NUL character (U+0000)'],
+      [{ userId: 'u\u0000' }, 'userId: must not contain the NUL character (U+0000)'],
+      [{ properties: { url: 'https://www.example.com/\u0000' } }, 'properties.url: must not contain the NUL character'],
+      [{ anonymousId: 'a'.repeat(10_240) }, 'anonymousId: is 10240 characters, over the limit of 255'],
+      [{ userId: 'u'.repeat(10_240) }, 'userId: is 10240 characters, over the limit of 255'],
+      [{ timestamp: '0000-01-01T00:00:00.000Z' }, 'timestamp: must be a timestamp between'],
+      [{ timestamp: '-000001-01-01T00:00:00.000Z' }, 'timestamp: must be a timestamp between'],
+      [{ timestamp: '9999-12-31T23:00:00.000Z' }, 'timestamp: must be a timestamp between'],
+      [{ timestamp: '+010000-01-01T00:00:00.000Z' }, 'timestamp: must be a timestamp between'],
+    ];
+    for (const [index, [fields, reason]] of cases.entries()) {
+      const event = pageEvent(`${namespace.id}-lim-${index}`, anonymousId, fields);
+      const single = await post(api('/v1/page'), JSON.stringify(event), withKey);
+      expect(single, reason).toMatchObject({ status: 400, body: { error: 'invalid_event', message: expect.stringContaining(reason) } });
+    }
+    const batch = cases.map(([fields], index) => pageEvent(`${namespace.id}-limb-${index}`, anonymousId, fields)).slice(0, 5);
+    // Through the webhook (a signed array): the rejections of the /v1/batch spec below stay its own.
+    const body = JSON.stringify(batch);
+    const answer = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, body) });
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 0 } });
+    expect((answer.body.rejected as RejectedItem[]).map((item) => item.index)).toEqual([0, 1, 2, 3, 4]);
+    await topics.waitForRejected((message) => message.value.data.messageId?.startsWith(`${namespace.id}-limb-`) ?? false, 5, 'the batch rejections');
+    expect(topics.raw().filter((message) => (message.value.data.event.messageId ?? '').includes('-lim'))).toEqual([]);
+  });
+
+  it('answers malformed input from a client 400, never 500: deep nesting, dates at the limits of JavaScript, escaped __proto__', async () => {
+    const deep = `{"batch":[{"type":"page","anonymousId":"d","properties":${'{"p":'.repeat(10_000)}1${'}'.repeat(10_000)}}]}`;
+    expect(await post(api('/v1/batch'), deep, withKey)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json', message: 'request body is not accepted: it is nested deeper than 66 levels' },
+    });
+    const extremes = pageEvent(`${namespace.id}-dates`, 'dates-anon', {
+      timestamp: undefined,
+      originalTimestamp: '-271821-04-20T00:00:00.000Z',
+      sentAt: '+275760-09-13T00:00:00.000Z',
+    });
+    expect(await post(api('/v1/page'), JSON.stringify(extremes), withKey)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_event', message: expect.stringContaining('originalTimestamp: must be a timestamp between') },
+    });
+    const skewed = pageEvent(`${namespace.id}-skew`, 'dates-anon', {
+      timestamp: undefined,
+      originalTimestamp: '2999-01-01T00:00:00.000Z',
+      sentAt: '1970-01-01T00:00:00.000Z',
+    });
+    expect(await post(api('/v1/page'), JSON.stringify(skewed), withKey)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_event', message: expect.stringContaining('timestamp: corrected for clock skew') },
+    });
+    const poisoned = `{"type":"page","anonymousId":"p","properties":{"\\u005f_proto__":{"admin":true}}}`;
+    expect(await post(api('/v1/page'), poisoned, withKey)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json', message: 'request body is not accepted: the key "__proto__" is not allowed' },
+    });
   });
 
   it('accepts the valid events of a partial batch and publishes each rejected one with its reason', async () => {

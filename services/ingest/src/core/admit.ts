@@ -12,7 +12,7 @@ import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
 import type { IngestLimits } from './limits';
 
 /** Why one event of a request was refused (a metrics label: a fixed, small set). */
-export type RejectionCode = 'invalid_event' | 'event_too_large' | 'over_batch_limit';
+export type RejectionCode = 'invalid_event' | 'event_too_large' | 'over_batch_limit' | 'not_signed';
 
 export interface Rejection {
   /** Position in the request's batch. */
@@ -35,6 +35,11 @@ export interface AdmissionContext {
   source: EventSource;
   receivedAt: Date;
   limits: Pick<IngestLimits, 'maxEventBytes' | 'maxBatchEvents'>;
+  /**
+   * How many leading events the request's signature covers (SEGMENT_SIGNATURE_SCOPE=first-event
+   * and a batch signed over its first event only): the ones after are refused. All when unset.
+   */
+  signedEvents?: number;
 }
 
 /**
@@ -49,6 +54,12 @@ export function admitEvents(candidates: readonly unknown[], context: AdmissionCo
   candidates.forEach((candidate, index) => {
     const reject = (code: RejectionCode, reason: string, issues: ValidationIssue[] = [{ path: '', message: reason }]) =>
       rejected.push({ index, messageId: sendersMessageId(candidate), code, reason, issues, payload: candidate });
+    if (context.signedEvents !== undefined && index >= context.signedEvents) {
+      return reject(
+        'not_signed',
+        `event ${index} is not covered by X-Signature, which signs only the batch's first event (SEGMENT_SIGNATURE_SCOPE=first-event): send it in a request signed over its whole body`,
+      );
+    }
     if (index >= maxBatchEvents) {
       return reject(
         'over_batch_limit',

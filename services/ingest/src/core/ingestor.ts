@@ -6,7 +6,7 @@ import { acceptedAnswer, invalidEventAnswer, refusal, unavailable, type IngestAn
 import { extractEvents } from './extract-events';
 import { channelPath, type IngestChannel, type IngestLimits } from './limits';
 import { parseJson } from './parse-json';
-import { verifySignature } from './signature';
+import { verifySignature, type SignatureScope } from './signature';
 import { checkWriteKey, writeKeyFromHeader } from './write-key';
 
 export type TargetTopic = 'raw' | 'rejected';
@@ -21,6 +21,8 @@ export interface IngestSettings {
   limits: IngestLimits;
   writeKeys: readonly string[];
   sharedSecret: string | undefined;
+  /** What X-Signature must cover (SEGMENT_SIGNATURE_SCOPE): the whole body unless set otherwise. */
+  signatureScope: SignatureScope;
   ackTimeoutMs: number;
   retryAfterSeconds: number;
   maxPendingEvents: number;
@@ -51,7 +53,10 @@ interface RequestContext {
   receivedAt: Date;
 }
 
-type AuthState = { kind: 'authenticated' } | { kind: 'needs-body-key' } | { kind: 'refused'; message: string };
+type AuthState =
+  | { kind: 'authenticated'; onlyFirstEventSigned?: boolean }
+  | { kind: 'needs-body-key' }
+  | { kind: 'refused'; message: string };
 
 /**
  * One request, start to answer: authenticate (webhook signature or write key), parse, split
@@ -93,15 +98,17 @@ export class Ingestor {
     }
     const extraction = extractEvents(request.channel, parsed.value);
     if (!extraction.ok) return this.refuseBody(context, 'invalid_request', extraction.message, withoutWriteKeys(parsed.value));
-    return this.accept(extraction.value.candidates, extraction.value.single, context);
+    const signedEvents = auth.kind === 'authenticated' && auth.onlyFirstEventSigned ? 1 : undefined;
+    return this.accept(extraction.value.candidates, extraction.value.single, context, signedEvents);
   }
 
   /** What can be checked before the body is parsed: the webhook signature, or a Basic-auth write key. */
   private authenticate(request: IngestRequest, raw: Buffer): AuthState {
     if (request.channel.kind === 'webhook') {
       if (this.settings.sharedSecret === undefined) return { kind: 'authenticated' };
-      const check = verifySignature(raw, request.signature, this.settings.sharedSecret);
-      return check.ok ? { kind: 'authenticated' } : { kind: 'refused', message: check.message };
+      const check = verifySignature(raw, request.signature, this.settings.sharedSecret, this.settings.signatureScope);
+      if (!check.ok) return { kind: 'refused', message: check.message };
+      return { kind: 'authenticated', onlyFirstEventSigned: check.covers === 'first-element' };
     }
     const header = writeKeyFromHeader(request.authorization);
     if (header.kind === 'malformed') {
@@ -116,7 +123,12 @@ export class Ingestor {
   }
 
   /** Partial acceptance: publish the valid events and the rejections, answer once all are acknowledged. */
-  private async accept(candidates: unknown[], single: boolean, context: RequestContext): Promise<IngestAnswer> {
+  private async accept(
+    candidates: unknown[],
+    single: boolean,
+    context: RequestContext,
+    signedEvents: number | undefined,
+  ): Promise<IngestAnswer> {
     const { source } = context;
     if (this.pendingEvents + candidates.length > this.settings.maxPendingEvents) {
       this.observer.requestRefused?.(source, 'overloaded');
@@ -126,7 +138,7 @@ export class Ingestor {
         this.settings.retryAfterSeconds,
       );
     }
-    const admission = admitEvents(candidates, { source, receivedAt: context.receivedAt, limits: this.settings.limits });
+    const admission = admitEvents(candidates, { source, receivedAt: context.receivedAt, limits: this.settings.limits, signedEvents });
     const rejectedMessages = admission.rejected.map((rejection) => rejectedEventMessage(rejection, context));
     const outcome = await this.publishAll(admission.accepted, rejectedMessages);
     if (outcome.kind !== 'acked') return this.notAcknowledged(source, outcome);

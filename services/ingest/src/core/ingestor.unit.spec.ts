@@ -7,6 +7,7 @@ const settings: IngestSettings = {
   limits: { maxEventBytes: 32_768, maxRequestBytes: 512_000, maxBatchEvents: 2_500 },
   writeKeys: ['key-1'],
   sharedSecret: 'secret',
+  signatureScope: 'body',
   ackTimeoutMs: 3_000,
   retryAfterSeconds: 7,
   maxPendingEvents: 100,
@@ -66,6 +67,29 @@ describe('Ingestor', () => {
     const open = new Ingestor(publish, { ...settings, sharedSecret: undefined });
     expect((await open.ingest({ channel: { kind: 'webhook' }, body: raw })).status).toBe(200);
     expect(sent.map(({ values }) => values[0]?.source)).toEqual(['webhook', 'webhook']);
+  });
+
+  it('refuses a webhook array signed over its first element only, unless SEGMENT_SIGNATURE_SCOPE=first-event, and then takes only that event', async () => {
+    const { sent, publish } = broker();
+    const first = JSON.stringify(page('s1'));
+    const raw = Buffer.from(`[${first},${JSON.stringify(page('unsigned-2'))},${JSON.stringify(page('unsigned-3'))}]`);
+    const firstOnly = createHmac('sha1', 'secret').update(first).digest('hex');
+    const strict = new Ingestor(publish, settings);
+    expect(await strict.ingest({ channel: { kind: 'webhook' }, body: raw, signature: firstOnly })).toMatchObject({
+      status: 401,
+      body: { error: 'unauthorized', message: 'X-Signature does not match the request body' },
+    });
+    expect(sent).toEqual([]);
+
+    const lenient = new Ingestor(publish, { ...settings, signatureScope: 'first-event' });
+    const answer = await lenient.ingest({ channel: { kind: 'webhook' }, body: raw, signature: firstOnly });
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 1, rejected: [{ index: 1 }, { index: 2 }] } });
+    expect(JSON.stringify(answer.body)).toContain('is not covered by X-Signature');
+    const raws = sent.filter(({ topic }) => topic === 'raw').flatMap(({ values }) => values);
+    expect(raws.map((value) => (value.data as { event: { messageId: string } }).event.messageId)).toEqual(['s1']);
+    // A signature over the whole body still covers every event.
+    const whole = createHmac('sha1', 'secret').update(raw).digest('hex');
+    expect((await lenient.ingest({ channel: { kind: 'webhook' }, body: raw, signature: whole })).body).toMatchObject({ accepted: 3, rejected: [] });
   });
 
   it('authenticates the Tracking API by header or body key, and refuses without publishing', async () => {

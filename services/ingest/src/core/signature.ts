@@ -1,21 +1,30 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AuthCheck } from './write-key';
+
+/**
+ * What an `X-Signature` may cover. `body` (the default): the whole raw body, nothing else.
+ * `first-event`: also a JSON-array body whose signature covers only its first element's raw
+ * bytes, as some versions of Segment's Webhooks (Actions) sign a batch (`JSON.stringify` of the
+ * first event). Only that first element is then authenticated: the caller must refuse the rest.
+ */
+export type SignatureScope = 'body' | 'first-event';
+
+export type SignatureCheck = { ok: true; covers: 'body' | 'first-element' } | { ok: false; message: string };
 
 /**
  * Segment's webhook signature: `X-Signature` is the hex HMAC-SHA1 of the request body under the
- * shared secret. Webhooks (Actions) with batching sign only the first event (its JSON, which is
- * byte-for-byte the first element of the array body), so for a JSON-array body the first
- * element's raw bytes are accepted as the signed content too. Comparison is on raw bytes and
- * timing-safe; there is no timestamp in the signature, so replays are possible and harmless only
- * because the raw topic's consumers dedupe on messageId.
+ * shared secret. Comparison is on raw bytes and timing-safe; there is no timestamp in the
+ * signature, so replays are possible and harmless only because the raw topic's consumers dedupe
+ * on messageId.
  */
-export function verifySignature(rawBody: Buffer, header: string | undefined, secret: string): AuthCheck {
+export function verifySignature(rawBody: Buffer, header: string | undefined, secret: string, scope: SignatureScope = 'body'): SignatureCheck {
   if (header === undefined || header.trim() === '') return { ok: false, message: 'X-Signature header is missing' };
   const given = parseHex(header.trim());
   if (!given) return { ok: false, message: 'X-Signature is not a hex-encoded HMAC-SHA1 (40 hex digits)' };
-  if (matches(given, hmac(secret, rawBody))) return { ok: true };
-  const first = firstArrayElement(rawBody);
-  if (first && matches(given, hmac(secret, first))) return { ok: true };
+  if (matches(given, hmac(secret, rawBody))) return { ok: true, covers: 'body' };
+  if (scope === 'first-event') {
+    const first = firstArrayElement(rawBody);
+    if (first && matches(given, hmac(secret, first))) return { ok: true, covers: 'first-element' };
+  }
   return { ok: false, message: 'X-Signature does not match the request body' };
 }
 

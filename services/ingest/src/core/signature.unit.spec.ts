@@ -9,8 +9,8 @@ describe('verifySignature', () => {
   const body = '{"type":"page","anonymousId":"a","properties":{"title":"é ✓"}}';
 
   it('accepts the hex HMAC-SHA1 of the raw body, in either case', () => {
-    expect(verifySignature(Buffer.from(body), sign(body), SECRET)).toEqual({ ok: true });
-    expect(verifySignature(Buffer.from(body), sign(body).toUpperCase(), SECRET)).toEqual({ ok: true });
+    expect(verifySignature(Buffer.from(body), sign(body), SECRET)).toEqual({ ok: true, covers: 'body' });
+    expect(verifySignature(Buffer.from(body), sign(body).toUpperCase(), SECRET)).toEqual({ ok: true, covers: 'body' });
   });
 
   it('is computed over the raw bytes, not re-serialised JSON', () => {
@@ -33,11 +33,19 @@ describe('verifySignature', () => {
     expect(verifySignature(Buffer.from(body), createHmac('sha1', 'other').update(body).digest('hex'), SECRET).ok).toBe(false);
   });
 
-  it('accepts a batched Actions webhook signed over its first event only', () => {
+  it('by default refuses an array body signed over its first element only (anyone could append unsigned events)', () => {
+    const first = '{"type":"page","anonymousId":"a"}';
+    const array = `[${first},{"type":"page","anonymousId":"forged"}]`;
+    expect(verifySignature(Buffer.from(array), sign(first), SECRET)).toEqual({ ok: false, message: 'X-Signature does not match the request body' });
+    expect(verifySignature(Buffer.from(array), sign(array), SECRET)).toEqual({ ok: true, covers: 'body' });
+  });
+
+  it('with scope first-event, says when the signature covers the first element only', () => {
     const first = '{"type":"page","anonymousId":"a","tags":["x,]",{"y":"}"}]}';
     const array = `[${first},{"type":"page","anonymousId":"b"}]`;
-    expect(verifySignature(Buffer.from(array), sign(first), SECRET)).toEqual({ ok: true });
-    expect(verifySignature(Buffer.from(array), sign('{"type":"page","anonymousId":"b"}'), SECRET).ok).toBe(false);
+    expect(verifySignature(Buffer.from(array), sign(first), SECRET, 'first-event')).toEqual({ ok: true, covers: 'first-element' });
+    expect(verifySignature(Buffer.from(array), sign(array), SECRET, 'first-event')).toEqual({ ok: true, covers: 'body' });
+    expect(verifySignature(Buffer.from(array), sign('{"type":"page","anonymousId":"b"}'), SECRET, 'first-event').ok).toBe(false);
   });
 });
 
