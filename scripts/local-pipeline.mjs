@@ -37,7 +37,7 @@ export class LocalPipeline {
     /** name -> { child, port } */
     this.children = new Map();
     this.stopping = false;
-    /** Secrets made up for this run because the environment had none (DEBUG_TOKEN, INGEST_WRITE_KEYS). */
+    /** Secrets made up for this run because the environment had none (DEBUG_TOKEN, ADMIN_TOKEN, INGEST_WRITE_KEYS). */
     this.generated = {};
     this.env = {};
   }
@@ -51,6 +51,7 @@ export class LocalPipeline {
     if (this.stopping) return stopAll(this.started, this.log);
 
     if (!process.env.DEBUG_TOKEN) this.generated.DEBUG_TOKEN = randomBytes(24).toString('hex');
+    if (!process.env.ADMIN_TOKEN) this.generated.ADMIN_TOKEN = randomBytes(24).toString('hex');
     if (!process.env.INGEST_WRITE_KEYS) this.generated.INGEST_WRITE_KEYS = `dev-${randomBytes(12).toString('hex')}`;
     this.env = { ...process.env, KAFKA_BROKERS: kafka.value, DATABASE_URL: postgres.value, ...this.generated, ...this.extraEnv };
 

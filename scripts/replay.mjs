@@ -4,8 +4,8 @@
 // consumers, rewinds the group, rebuilds its projection from earliest (publishing only what
 // differs from what it published before) or re-applies from a time, and starts them again. Then
 // prints the consumer lag until every group has caught up. Where the services listen and the
-// debug token come from a running `npm start` (.cache/run.json) or the environment
-// (IDENTITY_PORT, ATTRIBUTION_PORT, SINK_PORT, DEBUG_TOKEN). See docs/decisions/0009-replay.md.
+// tokens come from a running `npm start` (.cache/run.json) or the environment (IDENTITY_PORT,
+// ATTRIBUTION_PORT, SINK_PORT, ADMIN_TOKEN to start a replay, DEBUG_TOKEN to follow it). See docs/decisions/0009-replay.md.
 import replayCli from '@touchstream/platform/dist/replay/replay-cli.js';
 import { readRunInfo } from './run-info.mjs';
 
@@ -25,14 +25,15 @@ try {
 }
 
 const info = readRunInfo();
-if (!info.debugToken) fail('DEBUG_TOKEN is not set (and no running `npm start` was found): the replay endpoints need it', 2);
-const headers = { authorization: `Bearer ${info.debugToken}`, 'content-type': 'application/json' };
+if (!info.adminToken) fail('ADMIN_TOKEN is not set (and no running `npm start` was found): POST /admin/replay needs it', 2);
+if (!info.debugToken) fail('DEBUG_TOKEN is not set (and no running `npm start` was found): /admin/replay/status needs it', 2);
+const headers = (token) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
-async function call(service, path, init) {
+async function call(service, path, init, token) {
   const url = `${info.urls[service]}${path}`;
   let response;
   try {
-    response = await fetch(url, { ...init, headers });
+    response = await fetch(url, { ...init, headers: headers(token) });
   } catch (error) {
     fail(`${service} does not answer at ${url}: ${error.cause?.message ?? error.message}`);
   }
@@ -45,13 +46,13 @@ const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
 for (const service of args.services) {
   process.stdout.write(`replay: ${service} from ${args.from}\n`);
-  await call(service, '/admin/replay', { method: 'POST', body: JSON.stringify({ from: args.from }) });
+  await call(service, '/admin/replay', { method: 'POST', body: JSON.stringify({ from: args.from }) }, info.adminToken);
 }
 
 const deadline = started + args.timeoutMinutes * 60_000;
 for (;;) {
   const statuses = await Promise.all(
-    args.services.map(async (service) => [service, await call(service, '/admin/replay/status', { method: 'GET' })]),
+    args.services.map(async (service) => [service, await call(service, '/admin/replay/status', { method: 'GET' }, info.debugToken)]),
   );
   const progress = statuses.map(
     ([service, status]) =>

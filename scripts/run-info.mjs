@@ -1,4 +1,4 @@
-// Where a running `npm start` listens and which debug token it uses, so the command-line tools
+// Where a running `npm start` listens and which debug and admin tokens it uses, so the command-line tools
 // (replay, demo) find it without flags. Environment variables win over the file.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +25,7 @@ export function readRunInfo() {
   return {
     urls,
     debugToken: process.env.DEBUG_TOKEN ?? saved.debugToken,
+    adminToken: process.env.ADMIN_TOKEN ?? saved.adminToken,
     writeKey: process.env.INGEST_WRITE_KEYS?.split(',')[0] ?? saved.writeKey,
     dryRunFile: process.env.SINK_DRY_RUN_FILE ?? saved.dryRunFile,
   };

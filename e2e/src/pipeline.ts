@@ -21,6 +21,7 @@ export class Pipeline {
   readonly writeKey = `wk-${randomBytes(6).toString('hex')}`;
   readonly segmentWriteKey = `seg-${randomBytes(6).toString('hex')}`;
   readonly debugToken = randomBytes(16).toString('hex');
+  readonly adminToken = randomBytes(16).toString('hex');
   readonly namespace: ReturnType<typeof testNamespace>;
   receiver!: SegmentReceiver;
   private readonly running = new Map<ServiceName, ServiceProcess>();
@@ -56,6 +57,7 @@ export class Pipeline {
       ATTRIBUTION_CONSUMER_GROUP: this.consumerGroup('attribution'),
       SINK_CONSUMER_GROUP: this.consumerGroup('segment-sink'),
       DEBUG_TOKEN: this.debugToken,
+      ADMIN_TOKEN: this.adminToken,
       INGEST_WRITE_KEYS: this.writeKey,
       SEGMENT_WRITE_KEY: this.segmentWriteKey,
       SEGMENT_API_HOST: this.receiver.url,

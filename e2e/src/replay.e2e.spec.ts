@@ -112,6 +112,7 @@ describe('a replay from earliest of identity, attribution and the sink changes n
         ATTRIBUTION_PORT: port('attribution'),
         SINK_PORT: port('segment-sink'),
         DEBUG_TOKEN: pipeline.debugToken,
+        ADMIN_TOKEN: pipeline.adminToken,
       });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);

@@ -2,6 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { describeError, Logger } from '@touchstream/logging';
+import { answerWrongMethodWith405, fastifyTimeoutOptions, HTTP_TIMEOUTS, type HttpTimeouts } from './http-server';
 import { NestLoggerAdapter } from './nest-logger';
 
 export interface BootstrapOptions {
@@ -16,6 +17,8 @@ export interface BootstrapOptions {
   shutdownTimeoutMs?: number;
   /** Longest route parameter Fastify matches (its default, 100, answers 414 above that). */
   maxParamLength?: number;
+  /** Header, request, idle and keep-alive timeouts (HTTP_TIMEOUTS unless a test shortens them). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** Creates the NestJS app on Fastify, listens, and returns it (tests close it themselves). */
@@ -23,7 +26,11 @@ export async function createService(module: DynamicModule, options: BootstrapOpt
   const logger = new Logger({ service: options.service });
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, routerOptions: { maxParamLength: options.maxParamLength ?? 100 } }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit ?? 1_048_576,
+      routerOptions: { maxParamLength: options.maxParamLength ?? 100 },
+      ...fastifyTimeoutOptions({ ...HTTP_TIMEOUTS, ...options.timeouts }),
+    }),
     {
       logger: new NestLoggerAdapter(logger),
       rawBody: options.rawBody ?? false,
@@ -31,6 +38,8 @@ export async function createService(module: DynamicModule, options: BootstrapOpt
       abortOnError: false,
     },
   );
+  // Before listen(), which registers the routes: the 405 hook learns them as they come.
+  answerWrongMethodWith405(app.getHttpAdapter().getInstance());
   await app.listen(options.port, options.host);
   return app;
 }

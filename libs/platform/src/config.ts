@@ -63,6 +63,8 @@ export const commonEnv = {
   KAFKA_CONSUMER_STUCK_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).max(86_400_000).default(180_000)),
   /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
+  /** Bearer token for state-changing admin endpoints (POST /admin/replay); when unset they answer 503. */
+  ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional()),
 };
 
 export const databaseEnv = {

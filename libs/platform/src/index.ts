@@ -3,6 +3,7 @@ export * from './config';
 export * from './database.module';
 export * from './debug-token.guard';
 export * from './health.controller';
+export * from './http-server';
 export * from './kafka.module';
 export * from './metrics';
 export * from './nest-logger';

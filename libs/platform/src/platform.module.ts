@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Logger, type LogLevel } from '@touchstream/logging';
-import { DEBUG_TOKEN, DebugTokenGuard } from './debug-token.guard';
+import { ADMIN_TOKEN, AdminTokenGuard, DEBUG_TOKEN, DebugTokenGuard } from './debug-token.guard';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
@@ -9,11 +9,13 @@ export interface PlatformOptions {
   service: string;
   logLevel?: LogLevel;
   debugToken?: string;
+  /** Bearer token of the state-changing admin endpoints (POST /admin/replay); unset: they answer 503. */
+  adminToken?: string;
   /** A logger to use instead of a new one (tests capture lines with it). */
   logger?: Logger;
 }
 
-/** What every service has: JSON logger, /health, /ready, /metrics and the debug-token guard. */
+/** What every service has: JSON logger, /health, /ready, /metrics and the debug- and admin-token guards. */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -25,11 +27,13 @@ export class PlatformModule {
       providers: [
         { provide: Logger, useValue: logger },
         { provide: DEBUG_TOKEN, useValue: options.debugToken },
+        { provide: ADMIN_TOKEN, useValue: options.adminToken },
         ReadinessRegistry,
         MetricsRegistry,
         DebugTokenGuard,
+        AdminTokenGuard,
       ],
-      exports: [Logger, DEBUG_TOKEN, ReadinessRegistry, MetricsRegistry, DebugTokenGuard],
+      exports: [Logger, DEBUG_TOKEN, ADMIN_TOKEN, ReadinessRegistry, MetricsRegistry, DebugTokenGuard, AdminTokenGuard],
     };
   }
 }

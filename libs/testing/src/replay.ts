@@ -11,7 +11,7 @@ export interface ReplayStatusBody {
   groups: Array<{ groupId: string; lag: number; rebuilding: boolean }>;
 }
 
-/** POST /admin/replay of a service; `token` null sends no Authorization header. */
+/** POST /admin/replay of a service (its ADMIN_TOKEN); `token` null sends no Authorization header. */
 export async function postReplay(
   baseUrl: string,
   token: string | null,
@@ -47,7 +47,7 @@ export async function replayFinished(baseUrl: string, token: string, timeoutMs =
 
 /**
  * Runs `npm run replay`'s script (scripts/replay.mjs, needs `npm run build`) with `env` over this
- * process's environment (IDENTITY_PORT, ATTRIBUTION_PORT, SINK_PORT and DEBUG_TOKEN say where and how).
+ * process's environment (IDENTITY_PORT, ATTRIBUTION_PORT, SINK_PORT, ADMIN_TOKEN and DEBUG_TOKEN say where and how).
  */
 export function runReplayCommand(
   args: readonly string[],

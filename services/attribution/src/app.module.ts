@@ -41,6 +41,7 @@ export class AttributionAppModule {
           service: SERVICE_NAME,
           logLevel: config.LOG_LEVEL,
           debugToken: config.DEBUG_TOKEN,
+          adminToken: config.ADMIN_TOKEN,
           logger: overrides.logger,
         }),
         KafkaModule.forRoot({

@@ -41,6 +41,7 @@ export class IdentityAppModule {
           service: SERVICE_NAME,
           logLevel: config.LOG_LEVEL,
           debugToken: config.DEBUG_TOKEN,
+          adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
         }),
         KafkaModule.forRoot({

@@ -46,6 +46,7 @@ export class IngestAppModule {
           service: SERVICE_NAME,
           logLevel: config.LOG_LEVEL,
           debugToken: config.DEBUG_TOKEN,
+          adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
         }),
         KafkaModule.forRoot({

@@ -137,7 +137,10 @@ describe('ingest on the real broker', () => {
     const appended = pageEvent(`${namespace.id}-wha-2`, 'wha-forged');
     const body = JSON.stringify([first, appended]);
     const firstOnly = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, JSON.stringify(first)) });
-    expect(firstOnly).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'X-Signature does not match the request body' } });
+    expect(firstOnly).toMatchObject({
+      status: 401,
+      body: { error: 'unauthorized', message: 'X-Signature does not match the request body' },
+    });
     const whole = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, body) });
     expect(whole).toMatchObject({ status: 200, body: { accepted: 2, rejected: [] } });
     await topics.waitForRaw((message) => message.key === 'wha-anon' || message.key === 'wha-forged', 2, 'both events of the signed body');
@@ -167,7 +170,11 @@ describe('ingest on the real broker', () => {
     const answer = await post(api('/v1/webhook'), body, { 'x-signature': sign(SECRET, body) });
     expect(answer).toMatchObject({ status: 200, body: { accepted: 0 } });
     expect((answer.body.rejected as RejectedItem[]).map((item) => item.index)).toEqual([0, 1, 2, 3, 4]);
-    await topics.waitForRejected((message) => message.value.data.messageId?.startsWith(`${namespace.id}-limb-`) ?? false, 5, 'the batch rejections');
+    await topics.waitForRejected(
+      (message) => message.value.data.messageId?.startsWith(`${namespace.id}-limb-`) ?? false,
+      5,
+      'the batch rejections',
+    );
     expect(topics.raw().filter((message) => (message.value.data.event.messageId ?? '').includes('-lim'))).toEqual([]);
   });
 

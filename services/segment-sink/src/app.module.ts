@@ -180,6 +180,7 @@ export class SegmentSinkAppModule {
           service: SERVICE_NAME,
           logLevel: config.LOG_LEVEL,
           debugToken: config.DEBUG_TOKEN,
+          adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
         }),
         KafkaModule.forRoot({

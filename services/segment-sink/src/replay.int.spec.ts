@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifyMessageId, trackMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, postReplay, replayFinished, replayStatus, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import { DEBUG_TOKEN, debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness.spec';
+import { ADMIN_TOKEN, DEBUG_TOKEN, debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness.spec';
 
 /**
  * `POST /admin/replay` on the segment sink, on the real broker, Postgres and a local Segment
@@ -59,7 +59,7 @@ describe('segment-sink replay', () => {
 
   it('from earliest: re-reads everything and re-sends nothing that Segment has', async () => {
     const before = requestedIds();
-    const answer = await postReplay(sink.url, DEBUG_TOKEN);
+    const answer = await postReplay(sink.url, ADMIN_TOKEN);
     expect(answer.status).toBe(202);
     const status = await replayFinished(sink.url, DEBUG_TOKEN);
     expect(status.groups).toMatchObject([{ groupId: sink.env.SINK_CONSUMER_GROUP, lag: 0, rebuilding: false }]);
@@ -82,7 +82,7 @@ describe('segment-sink replay', () => {
     }
     const before = requestedIds();
 
-    const answer = await postReplay(sink.url, DEBUG_TOKEN, { from: '2000-01-01T00:00:00Z' });
+    const answer = await postReplay(sink.url, ADMIN_TOKEN, { from: '2000-01-01T00:00:00Z' });
     expect(answer.status).toBe(202);
     await replayFinished(sink.url, DEBUG_TOKEN);
     await waitFor(settled, { description: 'the sink to settle' });

@@ -56,7 +56,9 @@ describe('what the pipeline can store (SEGMENT_EVENT_LIMITS)', () => {
     ['before 1970', '1969-12-31T23:59:59.999Z'],
   ])('refuses a timestamp of %s in every time field', (_name, time) => {
     for (const field of ['timestamp', 'originalTimestamp', 'sentAt', 'receivedAt']) {
-      expect(rejectReason({ ...base, [field]: time })).toContain(`${field}: must be a timestamp between 1970-01-01T00:00:00.000Z and 2999-12-31T23:59:59.999Z`);
+      expect(rejectReason({ ...base, [field]: time })).toContain(
+        `${field}: must be a timestamp between 1970-01-01T00:00:00.000Z and 2999-12-31T23:59:59.999Z`,
+      );
     }
   });
 
@@ -92,7 +94,8 @@ describe('admitSegmentEvent', () => {
     const event = { ...base, timestamp: undefined, originalTimestamp: '2999-01-01T00:00:00.000Z', sentAt: '1970-01-01T00:00:00.000Z' };
     const result = admitSegmentEvent(event, { source: 'api', receivedAt });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/timestamp: corrected for clock skew .* it is \+?\d+-.*, outside 1970-01-01T00:00:00.000Z to 2999/);
+    if (!result.ok)
+      expect(result.reason).toMatch(/timestamp: corrected for clock skew .* it is \+?\d+-.*, outside 1970-01-01T00:00:00.000Z to 2999/);
   });
 
   it('refuses sentAt / originalTimestamp at the limits of JavaScript dates instead of throwing', () => {

@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Inj
 import { z } from 'zod';
 import { KafkaRuntime, type PartitionLag } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { DebugTokenGuard } from '../debug-token.guard';
+import { AdminTokenGuard, DebugTokenGuard } from '../debug-token.guard';
 import { REPLAY_TARGETS, type ReplayTarget } from './replay-target';
 
 const replayRequestSchema = z.object({
@@ -131,14 +131,14 @@ function conflict(message: string): HttpException {
   return new HttpException({ error: message }, HttpStatus.CONFLICT);
 }
 
-/** Replay over HTTP, for `npm run replay` (debug token required). */
+/** Replay over HTTP, for `npm run replay`: starting one needs ADMIN_TOKEN, reading its status DEBUG_TOKEN. */
 @Controller('admin/replay')
-@UseGuards(DebugTokenGuard)
 export class ReplayController {
   constructor(@Inject(ReplayService) private readonly replays: ReplayService) {}
 
   /** Answers once the consumers run again from the rewound position (202: they are still catching up). */
   @Post()
+  @UseGuards(AdminTokenGuard)
   @HttpCode(HttpStatus.ACCEPTED)
   async start(@Body() body: unknown): Promise<ReplayStatus> {
     const parsed = replayRequestSchema.safeParse(body ?? {});
@@ -150,6 +150,7 @@ export class ReplayController {
   }
 
   @Get('status')
+  @UseGuards(DebugTokenGuard)
   status(): Promise<ReplayStatus> {
     return this.replays.status();
   }

@@ -7,6 +7,7 @@ import {
   comparableTouches,
   comparableUserSources,
   linksFor,
+  TEST_ADMIN_TOKEN,
   TEST_DEBUG_TOKEN,
   type OutboxFact,
   type RunningAttribution,
@@ -98,7 +99,7 @@ describe('attribution replay', () => {
     // Rows only a rebuild brings back: the replay re-reads the topics for real.
     await bed.rows(`DELETE FROM $schema.page_views WHERE message_id IN (SELECT message_id FROM $schema.page_views ORDER BY 1 LIMIT 5)`);
 
-    const answer = await postReplay(app.url, TEST_DEBUG_TOKEN);
+    const answer = await postReplay(app.url, TEST_ADMIN_TOKEN);
     expect(answer.status).toBe(202);
     expect(answer.body.groups).toMatchObject([{ groupId: bed.group, rebuilding: true }]);
     await replayFinished(app.url, TEST_DEBUG_TOKEN, 120_000);
@@ -120,6 +121,7 @@ describe('attribution replay', () => {
     const run = await runReplayCommand(['--services', 'attribution'], {
       ATTRIBUTION_PORT: new URL(app.url).port,
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -160,8 +162,9 @@ describe('attribution replay', () => {
     expect(comparableTouches(await bed.latestTouches())).toEqual(comparableTouches(await fresh.latestTouches()));
   }, 180_000);
 
-  it('guards the replay endpoints with the debug token', async () => {
+  it('guards starting a replay with the admin token; the read-only debug token is not enough', async () => {
     expect((await postReplay(app.url, null)).status).toBe(401);
     expect((await postReplay(app.url, 'wrong-token')).status).toBe(401);
+    expect((await postReplay(app.url, TEST_DEBUG_TOKEN)).status).toBe(401);
   });
 });

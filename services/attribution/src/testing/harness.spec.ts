@@ -35,6 +35,7 @@ import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.mod
 import { attributionConfigSchema } from '../config';
 
 export const TEST_DEBUG_TOKEN = 'attribution-test-token-0123456789';
+export const TEST_ADMIN_TOKEN = 'attribution-admin-token-0123456789';
 /** The site of the test events: www. and app. are internal to each other. */
 export const SITE_DOMAIN = 'shop.example';
 export const SHOP = 'https://www.shop.example';
@@ -115,6 +116,7 @@ export class AttributionTestbed {
       // The outbox's published rows are these tests' record of everything the service emitted.
       OUTBOX_KEEP_SENT_MINUTES: '1440',
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       ...overrides,
     };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
 import { postReplay, replayFinished, runReplayCommand, waitFor } from '@touchstream/testing';
 import { generateEvents, random, shuffle } from '../testing/generated-history.spec';
-import { IdentityTestbed, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
+import { IdentityTestbed, TEST_ADMIN_TOKEN, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
 
 /** Produces in uneven chunks, so batch boundaries (and with them provisional revisions) differ from run to run. */
 async function produceUnevenly(bed: IdentityTestbed, events: readonly RawEvent[]): Promise<void> {
@@ -49,7 +49,7 @@ describe('identity replay', () => {
     await bed.sql(`DELETE FROM $schema.traits`);
 
     // One replay at a time: of two requests at once, one is refused.
-    const answers = await Promise.all([postReplay(app.url, TEST_DEBUG_TOKEN), postReplay(app.url, TEST_DEBUG_TOKEN)]);
+    const answers = await Promise.all([postReplay(app.url, TEST_ADMIN_TOKEN), postReplay(app.url, TEST_ADMIN_TOKEN)]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
     expect(answers.find((answer) => answer.status === 409)?.body.error).toMatch(/already starting|still rebuilding/);
     await replayFinished(app.url, TEST_DEBUG_TOKEN);
@@ -84,6 +84,7 @@ describe('identity replay', () => {
     const run = await runReplayCommand(['--services', 'identity', '--from', 'earliest'], {
       IDENTITY_PORT: new URL(app.url).port,
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -114,7 +115,7 @@ describe('identity replay', () => {
     // As if a consumer bug had skipped two events, one on each side of the time.
     await bed.sql(`DELETE FROM $schema.timeline WHERE message_id IN ('late-0', 'm-10')`);
 
-    const answer = await postReplay(app.url, TEST_DEBUG_TOKEN, { from: from.toISOString() });
+    const answer = await postReplay(app.url, TEST_ADMIN_TOKEN, { from: from.toISOString() });
     expect(answer.status).toBe(202);
     expect(answer.body.groups[0]?.rebuilding).toBe(false);
     await replayFinished(app.url, TEST_DEBUG_TOKEN);
@@ -126,12 +127,13 @@ describe('identity replay', () => {
     expect(await outboxIds()).toEqual(published);
   });
 
-  it('answers 401 without the debug token and 400 for a "from" that is not earliest or a timestamp', async () => {
+  it('starts a replay only with the admin token (not the read-only debug token), and answers 400 for a bad "from"', async () => {
     const unauthorised = await postReplay(app.url, null);
     expect(unauthorised.status).toBe(401);
+    expect((await postReplay(app.url, TEST_DEBUG_TOKEN)).status).toBe(401);
     const status = await fetch(`${app.url}/admin/replay/status`);
     expect(status.status).toBe(401);
-    const bad = await postReplay(app.url, TEST_DEBUG_TOKEN, { from: 'yesterday' });
+    const bad = await postReplay(app.url, TEST_ADMIN_TOKEN, { from: 'yesterday' });
     expect(bad).toMatchObject({ status: 400, body: { error: 'from must be "earliest" or an ISO-8601 timestamp with offset' } });
   });
 });

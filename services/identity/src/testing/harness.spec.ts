@@ -14,6 +14,7 @@ import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module
 import { identityConfigSchema } from '../config';
 
 export const TEST_DEBUG_TOKEN = 'identity-test-token-0123456789';
+export const TEST_ADMIN_TOKEN = 'identity-admin-token-0123456789';
 
 export interface RunningIdentity {
   url: string;
@@ -68,6 +69,7 @@ export class IdentityTestbed {
       // The outbox's published rows are these tests' record of everything the service emitted.
       OUTBOX_KEEP_SENT_MINUTES: '1440',
       DEBUG_TOKEN: TEST_DEBUG_TOKEN,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       ...overrides,
     };

@@ -54,9 +54,7 @@ interface RequestContext {
 }
 
 type AuthState =
-  | { kind: 'authenticated'; onlyFirstEventSigned?: boolean }
-  | { kind: 'needs-body-key' }
-  | { kind: 'refused'; message: string };
+  { kind: 'authenticated'; onlyFirstEventSigned?: boolean } | { kind: 'needs-body-key' } | { kind: 'refused'; message: string };
 
 /**
  * One request, start to answer: authenticate (webhook signature or write key), parse, split

@@ -89,7 +89,10 @@ describe('Ingestor', () => {
     expect(raws.map((value) => (value.data as { event: { messageId: string } }).event.messageId)).toEqual(['s1']);
     // A signature over the whole body still covers every event.
     const whole = createHmac('sha1', 'secret').update(raw).digest('hex');
-    expect((await lenient.ingest({ channel: { kind: 'webhook' }, body: raw, signature: whole })).body).toMatchObject({ accepted: 3, rejected: [] });
+    expect((await lenient.ingest({ channel: { kind: 'webhook' }, body: raw, signature: whole })).body).toMatchObject({
+      accepted: 3,
+      rejected: [],
+    });
   });
 
   it('authenticates the Tracking API by header or body key, and refuses without publishing', async () => {

@@ -16,7 +16,12 @@ export type SignatureCheck = { ok: true; covers: 'body' | 'first-element' } | { 
  * signature, so replays are possible and harmless only because the raw topic's consumers dedupe
  * on messageId.
  */
-export function verifySignature(rawBody: Buffer, header: string | undefined, secret: string, scope: SignatureScope = 'body'): SignatureCheck {
+export function verifySignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secret: string,
+  scope: SignatureScope = 'body',
+): SignatureCheck {
   if (header === undefined || header.trim() === '') return { ok: false, message: 'X-Signature header is missing' };
   const given = parseHex(header.trim());
   if (!given) return { ok: false, message: 'X-Signature is not a hex-encoded HMAC-SHA1 (40 hex digits)' };

@@ -36,7 +36,10 @@ describe('verifySignature', () => {
   it('by default refuses an array body signed over its first element only (anyone could append unsigned events)', () => {
     const first = '{"type":"page","anonymousId":"a"}';
     const array = `[${first},{"type":"page","anonymousId":"forged"}]`;
-    expect(verifySignature(Buffer.from(array), sign(first), SECRET)).toEqual({ ok: false, message: 'X-Signature does not match the request body' });
+    expect(verifySignature(Buffer.from(array), sign(first), SECRET)).toEqual({
+      ok: false,
+      message: 'X-Signature does not match the request body',
+    });
     expect(verifySignature(Buffer.from(array), sign(array), SECRET)).toEqual({ ok: true, covers: 'body' });
   });
 

@@ -27,6 +27,7 @@ import { segmentSinkConfigSchema } from '../config';
 
 export const WRITE_KEY = 'test-write-key';
 export const DEBUG_TOKEN = 'debug-token-for-sink-tests';
+export const ADMIN_TOKEN = 'admin-token-for-sink-tests';
 /** Two partitions per topic keep consumer start-up quick; the sink does not depend on the count. */
 const PARTITIONS = 2;
 
@@ -139,6 +140,7 @@ export function sinkEnv(
     SINK_DB_SCHEMA: namespace.schema,
     SINK_CONSUMER_GROUP: `${namespace.id}-sink`,
     DEBUG_TOKEN,
+    ADMIN_TOKEN,
     LOG_LEVEL: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'error',
     SINK_FLUSH_INTERVAL_MS: '50',
     ...(receiverUrl === null ? {} : { SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_API_HOST: receiverUrl }),
