@@ -1,4 +1,6 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { Logger } from '@touchstream/logging';
+import { TypeOrmJsonLogger } from './typeorm-logger';
 
 /** A migration class, as typeorm instantiates it. */
 export type MigrationClass = new () => MigrationInterface;
@@ -13,9 +15,14 @@ export interface DatabaseSettings {
 
 /**
  * A typeorm DataSource bound to one schema, with migrations only (never `synchronize`). The
- * migration table lives in the service's schema too, so services migrate independently.
+ * migration table lives in the service's schema too, so services migrate independently. TypeORM
+ * logs through `logger` as JSON lines, never with query parameters (TypeOrmJsonLogger).
  */
-export function createDataSource(settings: DatabaseSettings, migrations: readonly MigrationClass[]): DataSource {
+export function createDataSource(
+  settings: DatabaseSettings,
+  migrations: readonly MigrationClass[],
+  logger: Logger = new Logger({ service: `touchstream-${settings.schema}` }),
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url: settings.url,
@@ -35,7 +42,8 @@ export function createDataSource(settings: DatabaseSettings, migrations: readonl
       // Kafka offset after its transaction, so a commit lost in a crash would lose those events.
       options: '-c jit=off -c synchronous_commit=on',
     },
-    logging: ['error', 'migration'],
+    logging: ['error', 'warn', 'migration'],
+    logger: new TypeOrmJsonLogger(logger.child({ component: 'typeorm' })),
   });
 }
 

@@ -11,6 +11,7 @@ export * from './positions';
 export * from './replay-fence';
 export * from './returning-rows';
 export * from './server-settings';
+export * from './typeorm-logger';
 export * from './migrations/outbox-uncompressed';
 export * from './outbox-batch';
 export * from './migrations/outbox-batches';

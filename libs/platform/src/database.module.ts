@@ -53,7 +53,7 @@ export class DatabaseModule {
           inject: [Logger, ReadinessRegistry],
           useFactory: async (logger: Logger, readiness: ReadinessRegistry) => {
             await ensureDatabase(options.settings.url);
-            const dataSource = createDataSource(options.settings, options.migrations);
+            const dataSource = createDataSource(options.settings, options.migrations, logger);
             await dataSource.initialize();
             await warnAboutServerSettings(dataSource, logger);
             if (options.runMigrations ?? true) {
