@@ -268,6 +268,15 @@ describe('segment-sink delivering to a Segment receiver (live mode)', () => {
     const post = (path: string) => fetch(`${sink.url}${path}`, { method: 'POST', headers: debugHeaders() });
     expect((await fetch(`${sink.url}/segment/status`)).status).toBe(401);
     expect((await post('/segment/identify/user/nobody')).status).toBe(404);
+    // An id Postgres cannot hold is the caller's mistake: 400, never 500 (22021).
+    for (const path of [
+      '/segment/identify/user/a%00',
+      '/segment/track/user/%00',
+      '/segment/track/anonymous/x%00y',
+      '/segment/identify/user/u?resendId=r%00',
+    ]) {
+      expect((await post(path)).status, path).toBe(400);
+    }
 
     const identify = await post('/segment/identify/user/exact-user');
     expect(identify.status).toBe(200);

@@ -31,6 +31,13 @@ const UNSTORABLE_TEXT = /\u0000|\p{Cs}/u;
 
 export type TextProblem = 'nul' | 'lone-surrogate';
 
+/** Text Postgres can store: no U+0000, no unpaired surrogate (ids in debug URLs are checked with it before any query). */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE_TEXT.test(text);
+}
+
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain the NUL character (U+0000) or an unpaired UTF-16 surrogate';
+
 export function textProblem(text: string): TextProblem | undefined {
   if (!UNSTORABLE_TEXT.test(text)) return undefined;
   return text.includes('\u0000') ? 'nul' : 'lone-surrogate';

@@ -108,6 +108,14 @@ describe('attribution HTTP: classify and the debug endpoints', () => {
       expect(overlong.status).toBe(400);
       expect(((await overlong.json()) as { error: string }).error).toMatch(/userId.*255/);
     });
+
+    it('answers 400, not 500, for an id Postgres cannot hold (%00)', async () => {
+      for (const path of ['/attribution/users/u%00', '/attribution/anonymous/%00a']) {
+        const response = await get(path);
+        expect(response.status, path).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/NUL/);
+      }
+    });
   });
 
   describe('GET /attribution/anonymous/:anonymousId', () => {

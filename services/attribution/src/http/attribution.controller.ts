@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import type { TouchSource } from '@touchstream/contracts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE, type TouchSource } from '@touchstream/contracts';
 import { DebugTokenGuard } from '@touchstream/platform';
 import { PageClassifier } from '../core/page-classifier';
 import { AttributionQueries, type AnonymousAttributionView, type UserAttributionView } from './attribution-queries';
@@ -18,7 +18,12 @@ const classifyBodySchema = z.object({
 });
 
 /** Segment ids are at most a few hundred characters; anything longer is not an id. */
-const idSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+const idSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 function badRequest(what: string, error: z.ZodError): BadRequestException {
   const issues = error.issues.map((issue) => `${issue.path.map(String).join('.') || what}: ${issue.message}`);

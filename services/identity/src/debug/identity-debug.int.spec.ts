@@ -210,6 +210,23 @@ describe('identity debug endpoints', () => {
     expect((await get(`${app.url}/identity/anonymous/${'x'.repeat(500)}`)).status).toBe(404);
   });
 
+  it('answers 400, not 500, for an id or cursor Postgres cannot hold (%00, a lone surrogate, year 0)', async () => {
+    const cursor = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'm\u0000'])).toString('base64url');
+    for (const path of [
+      'users/ada%00',
+      'anonymous/%00laptop',
+      'anonymous/a%ED%A0%80b',
+      'timeline?userId=ada%00',
+      'timeline?anonymousId=%00',
+      'timeline?userId=ada&before=0000-01-01T00:00:00Z',
+      `timeline?userId=ada&before=${cursor}`,
+    ]) {
+      const { status, body } = await get(`${app.url}/identity/${path}`);
+      expect(status, path).toBe(400);
+      expect(typeof body.error, path).toBe('string');
+    }
+  });
+
   it('answers 401 without a token or with a wrong one, on every route', async () => {
     for (const path of ['users/ada', 'anonymous/laptop', 'timeline?userId=ada']) {
       expect((await get(`${app.url}/identity/${path}`, null)).status, path).toBe(401);

@@ -1,12 +1,13 @@
 import { Controller, Get, HttpException, HttpStatus, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@touchstream/contracts';
 import { DebugTokenGuard } from '@touchstream/platform';
 import { SinkStatusService, type SinkStatus } from './sink-status.service';
 import { ResendService, type ResendAnswer } from './resend.service';
 
-const idSchema = z.string().min(1).max(500);
-const resendIdSchema = z.string().min(1).max(100).optional();
+const idSchema = z.string().min(1).max(500).refine(isStorableText, `the id ${UNSTORABLE_TEXT_MESSAGE}`);
+const resendIdSchema = z.string().min(1).max(100).refine(isStorableText, `resendId ${UNSTORABLE_TEXT_MESSAGE}`).optional();
 
 /**
  * The sink's debug surface (bearer DEBUG_TOKEN): re-send the current facts of a user or a
