@@ -20,7 +20,7 @@ describe("TypeORM's logging on a real Postgres", () => {
     const write = process.stdout.write.bind(process.stdout);
     const log = console.log;
     const error = console.error;
-    process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    process.stdout.write = (chunk: string | Uint8Array) => printed.push(String(chunk)) > 0;
     console.log = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
     console.error = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
     restore = () => {

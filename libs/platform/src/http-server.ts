@@ -44,7 +44,7 @@ function patternOf(url: string): RegExp {
 /**
  * Answers 405 with an `Allow` header, instead of Fastify's 404, when a path exists but not for
  * the request's method (RFC 9110 15.5.6). Must be called before the routes are registered (it
- * learns them as they are). Catch-all routes (`*`, e.g. a CORS preflight handler) say nothing
+ * learns them as they are). OPTIONS requests are never answered 405. Catch-all routes (`*`, e.g. a CORS preflight handler) say nothing
  * about which paths exist, so they are left out.
  */
 export function answerWrongMethodWith405(fastify: FastifyInstance): void {
@@ -55,7 +55,8 @@ export function answerWrongMethodWith405(fastify: FastifyInstance): void {
     routes.push({ pattern: patternOf(route.url), methods: methods.map(String) });
   });
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (!request.is404) return done();
+    // OPTIONS is left to whoever answers preflights (ingest's CORS hook), or to the 404.
+    if (!request.is404 || request.method === 'OPTIONS' || reply.sent) return done();
     const path = request.url.split('?')[0] ?? '';
     const allowed = new Set<string>();
     for (const route of routes) if (route.pattern.test(path)) for (const method of route.methods) allowed.add(method);

@@ -9,7 +9,19 @@ const SECRET = 'fuzz-shared-secret';
 const RUNS = process.env.CI === 'true' ? 1_500 : 10_000;
 const CONCURRENT = 10;
 
-const ROUTES = ['/v1/webhook', '/v1/batch', '/v1/track', '/v1/page', '/v1/identify', '/v1/screen', '/v1/group', '/v1/alias'] as const;
+const ROUTES = [
+  '/v1/webhook',
+  '/v1/batch',
+  '/v1/track',
+  '/v1/page',
+  '/v1/identify',
+  '/v1/screen',
+  '/v1/group',
+  '/v1/alias',
+  '/v1/b',
+  '/v1/t',
+  '/v1/p',
+] as const;
 const TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
 
 /** Strings a client may send: any UTF-16 (lone surrogates included), NUL, huge, and near-misses of the keys we refuse. */
