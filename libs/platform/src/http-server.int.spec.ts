@@ -76,6 +76,8 @@ describe('the HTTP server every service runs on (libs/platform createService)', 
     expect((await fetch(`${url}/health`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${url}/nothing-here`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${url}/things/42/more`)).status).toBe(404);
+    // OPTIONS is left to whoever answers preflights (none here: 404), never 405.
+    expect((await fetch(`${url}/things/42`, { method: 'OPTIONS' })).status).toBe(404);
   });
 
   it('takes the bearer scheme in any case, and refuses a wrong token of any length', async () => {
