@@ -401,7 +401,7 @@ describe('ingest on the real broker', () => {
       const response = await fetch(api('/ready'));
       return response.status === 200 ? response.json() : undefined;
     });
-    expect(ready).toEqual({ status: 'ready', checks: { kafka: true, 'broker-acks': true } });
+    expect(ready).toEqual({ status: 'ready', checks: { kafka: true, 'broker-acks': true, 'consumer-progress': true } });
     expect(await (await fetch(api('/health'))).json()).toEqual({ status: 'ok' });
   });
 });
