@@ -1,7 +1,9 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPICS, type TopicSpec } from '@touchstream/contracts';
 import { waitFor, type ReceivedEvent } from '@touchstream/testing';
 import { Pipeline } from './pipeline';
+import { PipelineWatch } from './pipeline-watch';
 
 const DAY = 24 * 60 * 60 * 1000;
 const t0 = Date.parse('2026-03-02T10:00:00.000Z');
@@ -25,6 +27,7 @@ function tracksOf(events: ReceivedEvent[], anonymousId: string): ReceivedEvent[]
 
 describe('the whole pipeline: Segment SDK and webhook in, identify traits and Source Identified tracks out', () => {
   const pipeline = new Pipeline('e2e');
+  const watch = new PipelineWatch(pipeline);
   let analytics: Analytics;
   // closeAndFlush() closes a client for good: each test that sends through the SDK gets its own.
   const newSdk = () =>
@@ -46,6 +49,7 @@ describe('the whole pipeline: Segment SDK and webhook in, identify traits and So
 
   afterAll(async () => {
     await analytics?.closeAndFlush({ timeout: 5_000 });
+    await watch.close();
     await pipeline.stop();
   });
 
@@ -182,4 +186,53 @@ describe('the whole pipeline: Segment SDK and webhook in, identify traits and So
     );
     expect(tracks[0]).not.toHaveProperty('userId');
   });
+
+  it(
+    'ignores its own calls when the Segment source it writes to also feeds its webhook: no new touch, link or delivery',
+    { timeout: 240_000 },
+    async () => {
+      // A journey of its own, so the test stands alone: a tagged visit, then sign-up.
+      await webhook({
+        type: 'page',
+        messageId: 'e2e-loop-1',
+        anonymousId: 'e2e-loop-anon',
+        timestamp: at(3 * DAY).toISOString(),
+        properties: { url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=loop', referrer: '' },
+      });
+      await webhook({
+        type: 'identify',
+        messageId: 'e2e-loop-2',
+        anonymousId: 'e2e-loop-anon',
+        userId: 'e2e-loop-user',
+        timestamp: at(3 * DAY + 60_000).toISOString(),
+      });
+      await waitFor(() => latestIdentify(pipeline.receiver.accepted(), { userId: 'e2e-loop-user' })?.source_first_channel === 'Email', {
+        timeoutMs: 90_000,
+        description: "e2e-loop-user's identify",
+      });
+      await waitFor(() => tracksOf(pipeline.receiver.accepted(), 'e2e-loop-anon').length > 0, { description: "e2e-loop-anon's track" });
+      await watch.settled();
+      const total = async (spec: TopicSpec) => Object.values(await watch.endOffsets(spec)).reduce((sum, end) => sum + end, 0);
+      const before = {
+        raw: await total(TOPICS.rawEvents),
+        touches: await watch.endOffsets(TOPICS.touches),
+        links: await watch.endOffsets(TOPICS.identityLinks),
+        facts: await watch.endOffsets(TOPICS.userSources),
+      };
+      const output = pipeline.receiver.accepted();
+
+      // What Segment's webhook destination would deliver for each call the sink sent it.
+      for (const call of output) await webhook(call);
+      // They are accepted (the raw topic keeps everything), then the pipeline settles on them.
+      await waitFor(async () => (await total(TOPICS.rawEvents)) >= before.raw + output.length, {
+        description: 'the fed-back calls on the raw topic',
+      });
+      await watch.settled();
+
+      expect(await watch.endOffsets(TOPICS.touches)).toEqual(before.touches);
+      expect(await watch.endOffsets(TOPICS.identityLinks)).toEqual(before.links);
+      expect(await watch.endOffsets(TOPICS.userSources)).toEqual(before.facts);
+      expect(pipeline.receiver.accepted()).toHaveLength(output.length);
+    },
+  );
 });

@@ -11,3 +11,4 @@ export * from './topics/identity-links';
 export * from './topics/touches';
 export * from './topics/user-sources';
 export * from './segment/normalize';
+export * from './segment/own-calls';

@@ -1,4 +1,4 @@
-import type { AcceptedSegmentEvent, EventSource, LinkVia, RawEvent } from '@touchstream/contracts';
+import { isTouchstreamCall, type AcceptedSegmentEvent, type EventSource, type LinkVia, type RawEvent } from '@touchstream/contracts';
 import { cleanId, cleanJson, cleanText, instantOf, MAX_TRAIT_KEY_LENGTH, type Instant } from './text';
 
 /** The raw event a fact came from: derived events keep its id, source and correlation id. */
@@ -65,6 +65,8 @@ export interface Observation {
  * - the ids it shows, with its time (first/last seen);
  * - an identify's traits, per key;
  * - its timeline entry.
+ * touchstream's own calls (written back to Segment and fed back in) teach nothing: they keep
+ * only their timeline entry, so the debug timeline still shows that they arrived.
  */
 export function observeEvent(raw: RawEvent): Observation {
   const event = raw.data.event;
@@ -73,6 +75,9 @@ export function observeEvent(raw: RawEvent): Observation {
   const cause: Cause = { eventId: raw.id, source: raw.source, correlationId: raw.correlationId };
   const anonymousId = cleanId(event.anonymousId);
   const userId = cleanId(event.userId);
+  if (isTouchstreamCall(event)) {
+    return { links: [], ids: [], traits: [], timeline: timelineEntry(event, { messageId, anonymousId, userId, at }) };
+  }
 
   const links: LinkSighting[] = [];
   const link = (from: string | null, via: LinkVia) => {

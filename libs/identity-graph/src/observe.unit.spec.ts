@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import { observeEvent } from './observe';
 import { instantOf, MAX_ID_LENGTH } from './text';
 import { acceptedRawEvent as rawEvent } from './raw-event';
@@ -137,5 +138,51 @@ describe('observeEvent: ids, traits and timeline', () => {
       }),
     );
     expect([track.timeline.name, track.timeline.url, track.timeline.referrer]).toEqual(['Signed Up', 'https://x.example/', null]);
+  });
+});
+
+describe("observeEvent: touchstream's own calls fed back in", () => {
+  const library = { name: TOUCHSTREAM_LIBRARY_NAME, version: '0.1.0' };
+
+  it('learns no link, id or trait from a Source Identified track or an identify the sink sent, but keeps the timeline entry', () => {
+    const track = rawEvent({
+      type: 'track',
+      event: 'Source Identified',
+      messageId: 'own-1',
+      anonymousId: 'a1',
+      userId: 'u1',
+      timestamp: at,
+      properties: { url: 'https://shop.example/?utm_source=x', channel: 'Referral' },
+      context: { library },
+    });
+    const identify = rawEvent({
+      type: 'identify',
+      messageId: 'own-2',
+      anonymousId: 'a2',
+      userId: 'u2',
+      timestamp: at,
+      traits: { source_first_channel: 'Referral' },
+      context: { active: false, library },
+    });
+    for (const raw of [track, identify]) {
+      const observation = observeEvent(raw);
+      expect(observation).toMatchObject({ links: [], ids: [], traits: [] });
+      expect(observation.timeline.messageId).toBe(raw.data.event.messageId);
+    }
+  });
+
+  it('still learns from the same event sent by any other library', () => {
+    const raw = rawEvent({
+      type: 'identify',
+      messageId: 'm-9',
+      anonymousId: 'a2',
+      userId: 'u2',
+      timestamp: at,
+      traits: { plan: 'pro' },
+      context: { library: { name: 'analytics.js', version: '2' } },
+    });
+    const observation = observeEvent(raw);
+    expect(observation.links).toHaveLength(1);
+    expect(observation.traits).toHaveLength(1);
   });
 });

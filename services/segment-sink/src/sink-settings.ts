@@ -1,4 +1,5 @@
 import type { BatchLimits, CallSettings, DecisionSettings, RetryPolicy } from '@touchstream/segment-delivery';
+import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import type { SegmentSinkConfig } from './config';
 
 export const SERVICE_NAME = 'segment-sink';
@@ -56,7 +57,8 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     ),
     calls: {
       sourceIdentifiedEvent: config.SOURCE_IDENTIFIED_EVENT,
-      library: { name: `touchstream-${SERVICE_NAME}`, version: SERVICE_VERSION },
+      // The name touchstream's consumers recognise its own calls by when they come back in.
+      library: { name: TOUCHSTREAM_LIBRARY_NAME, version: SERVICE_VERSION },
     },
     decisions: { mode: config.SINK_MODE, identifyAnonymous: config.SINK_IDENTIFY_ANONYMOUS, trackSince: config.TRACK_SINCE ?? null },
     limits: {

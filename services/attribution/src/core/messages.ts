@@ -49,7 +49,7 @@ const rawEventFieldsSchema = z.object({
       userId: idText,
       timestamp: z.string().min(1),
       receivedAt: z.string().nullish(),
-      context: z.object({ page: pageFields.nullish(), campaign: campaignFields.nullish() }).nullish(),
+      context: z.object({ page: pageFields.nullish(), campaign: campaignFields.nullish(), library: anything }).nullish(),
       properties: pageFields.nullish(),
     }),
   }),

@@ -1,3 +1,4 @@
+import { isTouchstreamCall } from '@touchstream/contracts';
 import type { SegmentCampaign } from '@touchstream/source-detection';
 import type { VisitorRef } from '@touchstream/attribution-model';
 
@@ -9,7 +10,7 @@ export interface AttributionEventFields {
   userId?: string | null;
   timestamp: string;
   receivedAt?: string | null;
-  context?: { page?: Record<string, unknown> | null; campaign?: Record<string, unknown> | null } | null;
+  context?: { page?: Record<string, unknown> | null; campaign?: Record<string, unknown> | null; library?: unknown } | null;
   properties?: Record<string, unknown> | null;
 }
 
@@ -48,8 +49,10 @@ function campaignOf(value: unknown): SegmentCampaign | null {
  * The page view an event stands for (attribution.md §3): a page call, or a screen or track call
  * that carries a page URL (context.page.url or properties.url). Other events are no page views.
  * The visitor is the anonymousId, else the userId (a userId-only event belongs to the user).
+ * touchstream's own Source Identified tracks carry the touch's URL but are no visit: ignored.
  */
 export function readPageView(event: AttributionEventFields): PageViewRead | null {
+  if (isTouchstreamCall(event)) return null;
   const page = event.context?.page ?? null;
   const properties = event.properties ?? null;
   const url = text(page?.url) ?? text(properties?.url);

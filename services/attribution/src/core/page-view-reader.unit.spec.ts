@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import { readPageView } from './page-view-reader';
 
 const base = { messageId: 'm-1', timestamp: '2026-03-01T10:00:00.000Z' };
@@ -31,5 +32,17 @@ describe('page view reader', () => {
   it('has no page view without an id or without any usable time', () => {
     expect(readPageView({ ...base, type: 'page' })).toBeNull();
     expect(readPageView({ ...base, type: 'page', anonymousId: 'a-1', timestamp: 'never' })).toBeNull();
+  });
+
+  it("reads no page view from touchstream's own Source Identified track, which carries the touch's URL", () => {
+    const track = {
+      ...base,
+      type: 'track',
+      anonymousId: 'a-1',
+      userId: 'u-1',
+      properties: { url: 'https://a.example/?utm_source=news', referrer: 'https://r.example/' },
+    };
+    expect(readPageView({ ...track, context: { library: { name: TOUCHSTREAM_LIBRARY_NAME, version: '0.1.0' } } })).toBeNull();
+    expect(readPageView({ ...track, context: { library: { name: 'analytics-node', version: '3' } } })).not.toBeNull();
   });
 });
