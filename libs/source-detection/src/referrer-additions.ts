@@ -45,6 +45,7 @@ function definitionAt(value: unknown, where: string): ReferrerDefinition {
   if (!isReferrerCategory(category)) {
     throw new Error(`${where}.category: ${category} is not one of ${Object.keys(MEDIUM_OF_CATEGORY).join(', ')}`);
   }
+  addedDateAt(entry['added'], `${where}.added`);
   const medium = entry['medium'] === undefined ? undefined : stringAt(entry['medium'], `${where}.medium`);
   const parameters = stringsAt(entry['parameters'] ?? [], `${where}.parameters`).map((key) => key.toLowerCase());
   const definition = {
@@ -54,6 +55,15 @@ function definitionAt(value: unknown, where: string): ReferrerDefinition {
     domains: stringsAt(entry['domains'], `${where}.domains`).map((domain) => domain.toLowerCase()),
   };
   return medium === undefined ? definition : { ...definition, medium };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Every addition is dated, so a stale one can be found and checked against the current base data. */
+function addedDateAt(value: unknown, where: string): string {
+  const date = stringAt(value, where);
+  if (!ISO_DATE.test(date) || Number.isNaN(Date.parse(date))) throw new Error(`${where}: expected a date YYYY-MM-DD, got ${date}`);
+  return date;
 }
 
 function siteListsAt(value: unknown, where: string): Map<SiteKind, readonly string[]> {

@@ -1,10 +1,11 @@
 import type { Channel, ReferrerCategory } from '@touchstream/contracts';
 import { describe, expect, it } from 'vitest';
-import { type ReferrerDefinition, loadBaseReferrers } from './base-referrers';
+import { readFileSync } from 'node:fs';
+import { type ReferrerDefinition, baseReferrersEdition, loadBaseReferrers } from './base-referrers';
 import { classifyTouch } from './classify-touch';
-import { referrerDatabase } from './default-referrer-database';
+import { layerReferrers, referrerDatabase } from './default-referrer-database';
 import { hostSuffixes, parseUrl } from './parse-url';
-import { type ReferrerAdditions, loadReferrerAdditions, parseReferrerAdditions } from './referrer-additions';
+import { ADDITIONS_FILE, type ReferrerAdditions, loadReferrerAdditions, parseReferrerAdditions } from './referrer-additions';
 import { ReferrerDatabase } from './referrer-database';
 import { SITE } from './site-kinds';
 
@@ -17,11 +18,20 @@ function referral(referrer: string) {
 }
 
 describe('the referrer data', () => {
-  it("loads referer-parser's 2013 database", () => {
+  it("loads Snowplow's referer database from its package, dated by the package version", () => {
     const domains = base.flatMap((definition) => definition.domains);
 
-    expect(domains.length).toBeGreaterThan(2_000);
+    expect(domains.length).toBeGreaterThan(2_300);
     expect(base.find((definition) => definition.domains.includes('www.google.com'))?.name).toBe('Google');
+    // The 2013 table's typo, fixed in later editions.
+    expect(base.find((definition) => definition.domains.includes('duckduckgo.com'))?.name).toBe('DuckDuckGo');
+    expect(baseReferrersEdition()).toEqual({ package: '@cgamesplay/referer-parser', version: '1.0.20200414', date: '2020-04-14' });
+  });
+
+  it('dates every addition no earlier than the base edition it adds to', () => {
+    const edition = baseReferrersEdition().date;
+    const raw = JSON.parse(readFileSync(ADDITIONS_FILE, 'utf8')) as { referers: Array<{ name: string; added: string }> };
+    expect(raw.referers.filter((entry) => !(entry.added >= edition)).map((entry) => entry.name)).toEqual([]);
   });
 
   it('lets every domain of the additions resolve to its addition, over the base data', () => {
@@ -160,7 +170,7 @@ describe('ReferrerDatabase', () => {
 });
 
 describe('parseReferrerAdditions', () => {
-  const entry = { name: 'X', category: 'social', domains: ['x.test'] };
+  const entry = { name: 'X', added: '2026-12-06', category: 'social', domains: ['x.test'] };
 
   it('reads a valid file', () => {
     const parsed = parseReferrerAdditions({ referers: [entry], channelSites: { video: ['Tube'] } }, 'test');
@@ -176,7 +186,43 @@ describe('parseReferrerAdditions', () => {
     ['domains that are not strings', { referers: [{ ...entry, domains: ['a', 3] }] }, 'test: referers[0].domains[1]'],
     ['an unknown site kind', { referers: [], channelSites: { blogs: [] } }, 'test: channelSites.blogs: not one of'],
     ['a source name that is no string', { referers: [], sourceNames: { X: 1 } }, 'test: sourceNames.X'],
+    ['an entry without its date', { referers: [{ name: 'X', category: 'social', domains: ['x.test'] }] }, 'test: referers[0].added'],
+    ['an entry with a date that is none', { referers: [{ ...entry, added: '2026-13-45' }] }, 'test: referers[0].added: expected a date'],
   ])('rejects %s, saying where', (_, json, message) => {
     expect(() => parseReferrerAdditions(json, 'test')).toThrow(message);
+  });
+});
+
+describe('layerReferrers: the additions on top of the base data', () => {
+  const definition = (name: string, category: ReferrerDefinition['category'], domains: string[], parameters: string[] = []) => ({
+    name,
+    category,
+    parameters,
+    domains,
+  });
+
+  it("gives an addition the base's subdomains of its domains under the same name, and nothing else", () => {
+    const layered = layerReferrers(
+      [definition('Amazon', 'search', ['www.amazon.com', 'amazon.de'], ['keywords']), definition('Other', 'search', ['x.amazon.com'])],
+      [definition('Amazon', 'search', ['amazon.com'], ['keywords', 'k'])],
+    );
+
+    expect(layered).toEqual([
+      definition('Amazon', 'search', ['amazon.de'], ['keywords']),
+      definition('Other', 'search', ['x.amazon.com']),
+      definition('Amazon', 'search', ['amazon.com'], ['keywords', 'k']),
+    ]);
+  });
+
+  it("drops a base entry whose domains the additions all cover, and makes the base's ad servers display", () => {
+    const layered = layerReferrers(
+      [definition('ZEDO', 'paid', ['z1.zedo.com']), definition('Taboola', 'paid', ['trc.taboola.com'])],
+      [{ ...definition('ZEDO', 'paid', ['zedo.com']), medium: 'display' }],
+    );
+
+    expect(layered).toEqual([
+      { ...definition('Taboola', 'paid', ['trc.taboola.com']), medium: 'display' },
+      { ...definition('ZEDO', 'paid', ['zedo.com']), medium: 'display' },
+    ]);
   });
 });

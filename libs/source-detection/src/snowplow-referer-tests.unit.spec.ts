@@ -14,9 +14,8 @@ interface SnowplowCase {
   known: boolean;
 }
 
-// Shared data lives beside the repository (a clone with shared/ next to it, here and in CI).
-const repoRoot = resolve(__dirname, '..', '..', '..');
-const casesFile = resolve(repoRoot, '..', 'shared', 'data', 'snowplow-referer-tests.json');
+// Snowplow referer-parser's resources/referer-tests.json, kept in the repository (NOTICE).
+const casesFile = resolve(__dirname, '..', 'test-data', 'snowplow-referer-tests.json');
 const cases = JSON.parse(readFileSync(casesFile, 'utf8')) as SnowplowCase[];
 
 // Snowplow's media are our referrer categories; their "chatbot" is our chatbot, "unknown" our unknown.
