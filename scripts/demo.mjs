@@ -33,13 +33,43 @@ const log = (line) => process.stdout.write(`[demo] ${line}\n`);
 const SHOWN_USERS = 5;
 const SETTLE_TIMEOUT_MS = 15 * 60_000;
 
-const { values: flags } = parseArgs({
-  options: {
-    users: { type: 'string', default: '200' },
-    days: { type: 'string', default: '30' },
-    seed: { type: 'string', default: 'demo' },
-  },
-});
+const DEMO_HELP = `usage: npm run demo -- [--users 200] [--days 30] [--seed demo]
+
+Generates a synthetic Segment archive, imports it into the pipeline \`npm start\` runs (or starts
+one and stops it at the end), waits until everything has settled, then prints a few users' first
+and last touch and the channel mix of first touches. Nothing is sent to Segment (dry run).
+
+Options:
+  --users <n>    people who visit the generated site (default 200)
+  --days <n>     days their first visits are spread over (default 30)
+  --seed <seed>  the same seed gives the same archive (default demo)
+  -h, --help     this help
+`;
+
+let flags;
+try {
+  ({ values: flags } = parseArgs({
+    options: {
+      users: { type: 'string', default: '200' },
+      days: { type: 'string', default: '30' },
+      seed: { type: 'string', default: 'demo' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  process.stderr.write(`demo: ${error.message}\n${DEMO_HELP.split('\n')[0]}\n`);
+  process.exit(2);
+}
+if (flags.help) {
+  process.stdout.write(DEMO_HELP);
+  process.exit(0);
+}
+for (const name of ['users', 'days']) {
+  if (!/^[1-9]\d*$/.test(flags[name])) {
+    process.stderr.write(`demo: --${name} must be a positive whole number, got "${flags[name]}"\n`);
+    process.exit(2);
+  }
+}
 const workDir = resolve(REPO_ROOT, '.cache', 'demo');
 const archive = resolve(workDir, `archive-${flags.users}u-${flags.days}d-${flags.seed}.ndjson.gz`);
 const truthFile = resolve(workDir, `truth-${flags.users}u-${flags.days}d-${flags.seed}.ndjson`);

@@ -9,11 +9,16 @@
 import replayCli from '@touchstream/platform/dist/replay/replay-cli.js';
 import { readRunInfo } from './run-info.mjs';
 
-const { parseReplayArgs, ReplayUsageError } = replayCli;
+const { parseReplayArgs, ReplayUsageError, REPLAY_HELP, wantsReplayHelp } = replayCli;
 
 function fail(message, code = 1) {
   process.stderr.write(`replay: ${message}\n`);
   process.exit(code);
+}
+
+if (wantsReplayHelp(process.argv.slice(2))) {
+  process.stdout.write(REPLAY_HELP);
+  process.exit(0);
 }
 
 let args;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { runGenerateCommand } from './cli/generate-command';
 
-void runGenerateCommand(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+void runGenerateCommand(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {
     process.exitCode = code;
   },

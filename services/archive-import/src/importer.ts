@@ -250,7 +250,7 @@ async function importFile(info: InputFileInfo, format: InputFormat, options: Imp
       return {
         ...summary,
         status: 'failed',
-        message: `${(error as Error).message}; the records before it were imported`,
+        message: `${(error as Error).message}; the records before it were ${options.dryRun ? 'validated' : 'imported'}`,
         checkpoint: position(checkpoint),
       };
     }

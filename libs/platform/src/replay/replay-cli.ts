@@ -26,6 +26,31 @@ export interface ReplayArguments {
 
 export class ReplayUsageError extends Error {}
 
+/** `--help` / `-h`: the caller prints REPLAY_HELP and exits 0. */
+export function wantsReplayHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+export const REPLAY_HELP = `${REPLAY_USAGE}
+
+Rebuilds identity, attribution and the sink's state from the raw topic and publishes only what
+changed (docs/decisions/0009-replay.md). Talks to the services a running \`npm start\` started
+(.cache/run.json), or to those named by the environment.
+
+Options:
+  --from <when>            earliest (default), or a date (2026-03-01, midnight UTC) or date-time with
+                           offset (2026-03-01T09:00:00Z) to re-apply from
+  --services <list>        comma-separated: identity, attribution, sink (default: all three)
+  --timeout-minutes <n>    how long to wait for every group to catch up (default 120)
+  -h, --help               this help
+
+Environment:
+  DEBUG_TOKEN              the services' debug token (required unless npm start wrote it)
+  IDENTITY_PORT, ATTRIBUTION_PORT, SINK_PORT   where the services listen (default 3001-3003)
+
+Exit codes: 0 caught up; 1 a service failed or did not answer; 2 invalid options or no DEBUG_TOKEN.
+`;
+
 const PIPELINE_ORDER = ['identity', 'attribution', 'segment-sink'];
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

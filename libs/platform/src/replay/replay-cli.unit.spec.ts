@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReplayArgs, ReplayUsageError } from './replay-cli';
+import { parseReplayArgs, REPLAY_HELP, ReplayUsageError, wantsReplayHelp } from './replay-cli';
 
 describe('npm run replay arguments', () => {
   it('replays every service from the earliest offsets by default', () => {
@@ -29,5 +29,13 @@ describe('npm run replay arguments', () => {
   ])('refuses %j with a message that says why', (argv, message) => {
     expect(() => parseReplayArgs(argv)).toThrow(ReplayUsageError);
     expect(() => parseReplayArgs(argv)).toThrow(message);
+  });
+
+  it('recognises --help and -h anywhere, and its help names every option parseReplayArgs takes', () => {
+    expect(wantsReplayHelp(['--from', 'earliest', '--help'])).toBe(true);
+    expect(wantsReplayHelp(['-h'])).toBe(true);
+    expect(wantsReplayHelp(['--from', 'earliest'])).toBe(false);
+    for (const option of ['--from', '--services', '--timeout-minutes']) expect(REPLAY_HELP).toContain(option);
+    expect(() => parseReplayArgs(['--help'])).toThrow(ReplayUsageError);
   });
 });

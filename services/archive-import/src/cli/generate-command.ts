@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
@@ -14,6 +14,7 @@ import {
 } from '@touchstream/synthetic-data';
 import { formatCount } from '../progress/stats';
 import type { CommandIo } from './import-command';
+import { outputProblem, userPath } from './user-paths';
 
 export type ArchiveFormat = 'ndjson.gz' | 'ndjson' | 'csv';
 
@@ -49,10 +50,13 @@ export function buildGenerateCommand(): Command {
     .description(
       'Write a realistic, deterministic Segment archive (S3-style NDJSON, gzipped by default): visitors from search, ads, social, email, AI assistants, referrals and direct, several devices each, sign-ups with identify.',
     )
-    .requiredOption('--users <n>', 'people who visit (about a third sign up)', positive(10_000_000))
-    .requiredOption('--days <n>', 'days the first visits are spread over', positive(3_650))
-    .requiredOption('--seed <seed>', 'the same seed always writes the same bytes')
-    .option('--out <file>', 'output file (default: archive-<users>u-<days>d-<seed>.<format> here)')
+    .requiredOption('--users <n>', '(required) people who visit (about a third sign up)', positive(10_000_000))
+    .requiredOption('--days <n>', '(required) days the first visits are spread over', positive(3_650))
+    .requiredOption('--seed <seed>', '(required) the same seed always writes the same bytes')
+    .option(
+      '--out <file>',
+      'output file, relative to the directory you run the command from; never overwritten (default: archive-<users>u-<days>d-<seed>.<format> there)',
+    )
     .addOption(
       new Option(
         '--format <format>',
@@ -168,7 +172,30 @@ async function writeWarehouseTables(folder: string, events: Iterable<Parameters<
   }
 }
 
-export async function runGenerateCommand(argv: readonly string[], io: Pick<CommandIo, 'stdout' | 'stderr'>): Promise<number> {
+/** How often a long run reports how far it got (stderr), unless told otherwise. */
+const PROGRESS_INTERVAL_MS = 5_000;
+
+export interface GenerateIo extends Pick<CommandIo, 'stdout' | 'stderr'> {
+  env?: NodeJS.ProcessEnv;
+  progressIntervalMs?: number;
+}
+
+/** Counts items as they pass and writes a line to `stream` at most every `intervalMs`. */
+function* withProgress<T>(items: Iterable<T>, stream: NodeJS.WritableStream, intervalMs: number, started: number): Generator<T> {
+  let count = 0;
+  let next = started + intervalMs;
+  for (const item of items) {
+    yield item;
+    count++;
+    if ((count & 1023) === 0 && Date.now() >= next) {
+      const seconds = (Date.now() - started) / 1000;
+      stream.write(`generate: ${formatCount(count)} events written in ${seconds.toFixed(0)} s (${formatCount(Math.round(count / seconds))}/s)\n`);
+      next = Date.now() + intervalMs;
+    }
+  }
+}
+
+export async function runGenerateCommand(argv: readonly string[], io: GenerateIo): Promise<number> {
   const command = buildGenerateCommand()
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
@@ -187,21 +214,38 @@ export async function runGenerateCommand(argv: readonly string[], io: Pick<Comma
     io.stderr.write(`error: ${(error as Error).message}\n`);
     return 2;
   }
+  const env = io.env ?? process.env;
   const defaultName = `archive-${flags.users}u-${flags.days}d-${flags.seed}${flags.format === 'csv' ? '-warehouse' : `.${flags.format}`}`;
-  const out = resolve(flags.out ?? defaultName);
+  const out = userPath(flags.out ?? defaultName, env);
+  const truthPath = flags.truth === undefined ? undefined : userPath(flags.truth, env);
+  const problem =
+    (await outputProblem(out, '--out', flags.format === 'csv' ? 'folder' : 'file')) ??
+    (truthPath === undefined ? undefined : await outputProblem(truthPath, '--truth', 'file'));
+  if (problem !== undefined) {
+    io.stderr.write(`error: ${problem}\n`);
+    return 2;
+  }
   const order: ArchiveOrder = flags.shuffle ? { kind: 'shuffled', window: flags.shuffleWindow } : { kind: 'time' };
   const started = Date.now();
-  const events =
-    flags.format === 'csv'
-      ? await writeWarehouseTables(out, archive.events(order))
-      : await writeLines(
-          out,
-          flags.format === 'ndjson.gz',
-          mapIterable(archive.events(order), (event) => JSON.stringify(event)),
-        );
+  const events = withProgress(archive.events(order), io.stderr, io.progressIntervalMs ?? PROGRESS_INTERVAL_MS, started);
+  let written: number;
+  try {
+    written =
+      flags.format === 'csv'
+        ? await writeWarehouseTables(out, events)
+        : await writeLines(
+            out,
+            flags.format === 'ndjson.gz',
+            mapIterable(events, (event) => JSON.stringify(event)),
+          );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !WRITE_ERRORS.has(code)) throw error;
+    io.stderr.write(`error: cannot write ${out}: ${(error as Error).message}\n`);
+    return 2;
+  }
   let truthNote = '';
-  if (flags.truth) {
-    const truthPath = resolve(flags.truth);
+  if (truthPath !== undefined) {
     const people = await writeLines(
       truthPath,
       truthPath.endsWith('.gz'),
@@ -211,10 +255,13 @@ export async function runGenerateCommand(argv: readonly string[], io: Pick<Comma
   }
   const seconds = (Date.now() - started) / 1000;
   io.stdout.write(
-    `wrote ${formatCount(events)} events (${flags.users} people over ${flags.days} days, seed ${flags.seed}, ${flags.shuffle ? `shuffled within ${formatCount(flags.shuffleWindow)}` : 'time order'}) to ${out} in ${seconds.toFixed(1)} s${truthNote}\n`,
+    `wrote ${formatCount(written)} events (${flags.users} people over ${flags.days} days, seed ${flags.seed}, ${flags.shuffle ? `shuffled within ${formatCount(flags.shuffleWindow)}` : 'time order'}) to ${out} in ${seconds.toFixed(1)} s${truthNote}\n`,
   );
   return 0;
 }
+
+/** File-system refusals that are the person's to fix (a folder in the way, no permission), not bugs. */
+const WRITE_ERRORS = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC']);
 
 function* mapIterable<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {
   for (const item of items) yield map(item);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -106,5 +106,50 @@ describe('generate command', () => {
     expect(await runGenerateCommand(['--users', '0', '--days', '1', '--seed', 'x'], streams)).toBe(2);
     expect(streams.errors()).toMatch(/--users/);
     expect(await runGenerateCommand(['--days', '1', '--seed', 'x'], io())).toBe(2);
+  });
+
+  it('refuses a directory or an existing file as --out in one line with exit code 2, and writes nothing', async () => {
+    const folder = join(dir, 'a-folder');
+    await mkdir(folder);
+    const existing = join(dir, 'existing.ndjson.gz');
+    await writeFile(existing, 'keep me');
+    for (const [out, message] of [
+      [folder, `error: --out ${folder} is a directory: give the file to write, e.g. ${join(folder, 'archive.ndjson.gz')}\n`],
+      [existing, `error: --out ${existing} already exists: choose another name or remove it first\n`],
+    ] as const) {
+      const streams = io();
+      expect(await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', out], streams)).toBe(2);
+      expect(streams.errors()).toBe(message);
+    }
+    expect(await readFile(existing, 'utf8')).toBe('keep me');
+    const streams = io();
+    expect(await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', join(dir, 'n.gz'), '--truth', existing], streams)).toBe(2);
+    expect(streams.errors()).toMatch(/^error: --truth .* already exists/);
+  });
+
+  it('resolves a relative --out against the directory the command was run from (INIT_CWD under npm run)', async () => {
+    const from = join(dir, 'caller');
+    await mkdir(from);
+    const streams = io();
+    const code = await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', 'rel.ndjson'], {
+      ...streams,
+      env: { INIT_CWD: from },
+    });
+    expect(code).toBe(0);
+    expect(streams.text()).toContain(`to ${join(from, 'rel.ndjson')} in`);
+    expect((await readFile(join(from, 'rel.ndjson'), 'utf8')).length).toBeGreaterThan(0);
+  });
+
+  it('reports progress on stderr as it goes', async () => {
+    const streams = io();
+    const out = join(dir, 'progress.ndjson');
+    expect(await runGenerateCommand(['--users', '400', '--days', '5', '--seed', 'p', '--format', 'ndjson', '--out', out], { ...streams, progressIntervalMs: 0 })).toBe(0);
+    expect(streams.errors()).toMatch(/^generate: [\d,]+ events written in \d+ s/m);
+  });
+
+  it('marks its required options as required in --help', async () => {
+    const streams = io();
+    expect(await runGenerateCommand(['--help'], streams)).toBe(0);
+    for (const option of ['--users', '--days', '--seed']) expect(streams.text()).toMatch(new RegExp(`${option} <[a-z]+>\\s+\\(required\\)`));
   });
 });

@@ -19,6 +19,7 @@ import { newStats, recordsPerSecond } from '../progress/stats';
 import { formatSummary, totalsOf, type RejectionNote, type RunSummary } from '../summary';
 import { EXIT, EXIT_CODE_HELP } from './exit-codes';
 import { anyBrokerAnswers } from './reachability';
+import { userDirectory, userPath } from './user-paths';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -70,7 +71,7 @@ export function buildImportCommand(): Command {
     .description(
       'Import Segment archives into segment.events.raw.v1: S3 NDJSON (gzipped or not), JSON arrays, warehouse CSV exports of pages, identifies and tracks. Folders are read recursively.',
     )
-    .argument('<paths...>', 'files or folders to import')
+    .argument('<paths...>', 'files or folders to import (required; relative to the directory you run the command from)')
     .option('--dry-run', 'validate and count without writing to Kafka or checkpoints', false)
     .option('--since <time>', 'only events at or after this time (2024-01-31 or ISO-8601)')
     .option('--until <time>', 'only events before this time (2024-01-31 or ISO-8601)')
@@ -175,12 +176,12 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   }
   let files;
   try {
-    files = await discoverInputs(paths);
+    files = await discoverInputs(paths, userDirectory(io.env));
   } catch (error) {
     if (error instanceof InputNotFoundError) return usage(error.message);
     throw error;
   }
-  if (files.length === 0) return usage(`no files found in ${paths.join(', ')}`);
+  if (files.length === 0) return usage(`no files found in ${paths.map((path) => userPath(path, io.env)).join(', ')}`);
 
   const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
   const opened = await openSink(env, flags.dryRun, logger, io);
@@ -209,7 +210,10 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
         window,
         windowText: { since: flags.since ?? null, until: flags.until ?? null },
         batchSize: flags.batchSize,
-        checkpoints: flags.dryRun || !flags.checkpoint ? null : new CheckpointStore(flags.checkpointDir),
+        checkpoints:
+          flags.dryRun || !flags.checkpoint
+            ? null
+            : new CheckpointStore(flags.checkpointDir === undefined ? undefined : userPath(flags.checkpointDir, io.env)),
         restart: flags.restart,
         csvTable: flags.csvTable,
       },

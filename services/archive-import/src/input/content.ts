@@ -35,11 +35,16 @@ export async function inspectFile(path: string): Promise<InputFileInfo> {
         size: stats.size,
         mtimeMs: stats.mtimeMs,
         compression,
-        detection: { format: undefined, reason: `gzip data is corrupt: ${(error as Error).message}` },
+        detection: { format: undefined, reason: `not gzip: it starts like gzip but its data is corrupt (${(error as Error).message})` },
       };
     }
   }
-  return { path, size: stats.size, mtimeMs: stats.mtimeMs, compression, detection: detectFormat(path, content) };
+  let detection = detectFormat(path, content);
+  // A .gz that holds plain NDJSON is fine (names lie); one that holds nothing readable was meant to be gzip.
+  if (detection.format === undefined && compression === 'none' && /\.gz$/i.test(path)) {
+    detection = { format: undefined, reason: `not gzip (no gzip header), and ${detection.reason}` };
+  }
+  return { path, size: stats.size, mtimeMs: stats.mtimeMs, compression, detection };
 }
 
 const CHUNK_BYTES = 1024 * 1024;

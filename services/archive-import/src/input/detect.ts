@@ -39,6 +39,34 @@ export function detectFormat(fileName: string, head: Buffer): FormatDetection {
   const name = fileName.toLowerCase().replace(/\.gz$/, '');
   const firstLine = trimmed.split(/\r?\n/, 1)[0] ?? '';
   const looksLikeHeader = /^"?[a-z_][a-z0-9_]*"?(,"?[a-z_][a-z0-9_]*"?)+$/i.test(firstLine.trim());
-  if (looksLikeHeader || name.endsWith('.csv')) return { format: 'csv' };
-  return { format: undefined, reason: 'not NDJSON, a JSON array or a CSV export with a header row' };
+  if (!looksLikeHeader && !name.endsWith('.csv')) return { format: undefined, reason: 'not NDJSON, a JSON array or a CSV export with a header row' };
+  const problem = csvHeaderProblem(firstLine);
+  return problem === undefined ? { format: 'csv' } : { format: undefined, reason: problem };
+}
+
+/** Columns that name who an event is about: a warehouse export without either cannot give one valid event. */
+export const CSV_IDENTITY_COLUMNS = ['anonymous_id', 'user_id'] as const;
+const OTHER_DELIMITERS: ReadonlyArray<[string, string]> = [
+  [';', 'semicolons'],
+  ['\t', 'tabs'],
+  ['|', 'pipes'],
+];
+
+/**
+ * What is wrong with a CSV export's header row, checked before any row is read: another
+ * delimiter than the comma, or no column naming the person. Otherwise every row would be
+ * rejected one by one with the same validation message.
+ */
+export function csvHeaderProblem(headerLine: string): string | undefined {
+  const header = headerLine.replace(/^\uFEFF/, '');
+  const expected = `expected a comma-separated header naming ${CSV_IDENTITY_COLUMNS.join(' or ')} (Segment's warehouse columns: id, anonymous_id, user_id, timestamp, ...)`;
+  if (!header.includes(',')) {
+    const other = OTHER_DELIMITERS.find(([delimiter]) => header.includes(delimiter));
+    if (other !== undefined) return `the CSV header is separated by ${other[1]}, not commas: ${expected}`;
+  }
+  const columns = header.split(',').map((cell) => cell.trim().replace(/^"|"$/g, '').trim().toLowerCase());
+  if (!CSV_IDENTITY_COLUMNS.some((column) => columns.includes(column))) {
+    return `the CSV header has no ${CSV_IDENTITY_COLUMNS.join(' or ')} column: ${expected}; found: ${columns.join(', ')}`;
+  }
+  return undefined;
 }

@@ -9,8 +9,12 @@ export interface DiscoveredFile {
 }
 
 export class InputNotFoundError extends Error {
-  constructor(readonly input: string) {
-    super(`${input}: no such file or folder`);
+  /** `input` as given, `path` resolved: the message shows where it was looked for. */
+  constructor(
+    readonly input: string,
+    readonly path: string = resolve(input),
+  ) {
+    super(path === input ? `${input}: no such file or folder` : `${input}: no such file or folder (looked for ${path})`);
     this.name = 'InputNotFoundError';
   }
 }
@@ -31,13 +35,16 @@ async function walk(folder: string, out: DiscoveredFile[]): Promise<void> {
   }
 }
 
-/** Expands the command line's files and folders (recursively, in name order), each file once. */
-export async function discoverInputs(inputs: readonly string[]): Promise<DiscoveredFile[]> {
+/**
+ * Expands the command line's files and folders (recursively, in name order), each file once;
+ * relative ones are resolved against `base` (the directory the command was run from).
+ */
+export async function discoverInputs(inputs: readonly string[], base: string = process.cwd()): Promise<DiscoveredFile[]> {
   const found: DiscoveredFile[] = [];
   for (const input of inputs) {
-    const path = resolve(input);
+    const path = resolve(base, input);
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new InputNotFoundError(input);
+    if (!info) throw new InputNotFoundError(input, path);
     if (info.isDirectory()) await walk(path, found);
     else found.push({ path, explicit: true });
   }
