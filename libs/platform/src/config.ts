@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseBrokers } from '@touchstream/kafka';
+import { describeConfigIssues } from './config-problems';
 
 /** Raised at boot when the environment is wrong; lists every problem at once. */
 export class ConfigError extends Error {
@@ -13,7 +14,7 @@ export class ConfigError extends Error {
 export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.output<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`));
+  throw new ConfigError(describeConfigIssues(result.error.issues, env));
 }
 
 /** 0 asks the OS for a free port (tests). */

@@ -1,5 +1,7 @@
 export * from './bootstrap';
 export * from './config';
+export * from './config-boot';
+export * from './config-problems';
 export * from './database.module';
 export * from './debug-token.guard';
 export * from './health.controller';

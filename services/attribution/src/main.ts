@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@touchstream/platform';
+import { loadConfigOrExit, runService } from '@touchstream/platform';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from './app.module';
 import { attributionConfigSchema } from './config';
 
-const config = loadConfig(attributionConfigSchema);
+const config = loadConfigOrExit(attributionConfigSchema, SERVICE_NAME);
 void runService(AttributionAppModule.register(config), {
   service: SERVICE_NAME,
   port: config.ATTRIBUTION_PORT,

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@touchstream/platform';
+import { loadConfigOrExit, runService } from '@touchstream/platform';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from './app.module';
 import { identityConfigSchema } from './config';
 
-const config = loadConfig(identityConfigSchema);
+const config = loadConfigOrExit(identityConfigSchema, SERVICE_NAME);
 void runService(IdentityAppModule.register(config), {
   service: SERVICE_NAME,
   port: config.IDENTITY_PORT,

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { loadConfig, runService } from '@touchstream/platform';
+import { loadConfigOrExit, runService } from '@touchstream/platform';
 import { IngestAppModule, SERVICE_NAME } from './app.module';
 import { ingestConfigSchema } from './config';
 
-const config = loadConfig(ingestConfigSchema);
+const config = loadConfigOrExit(ingestConfigSchema, SERVICE_NAME);
 void runService(IngestAppModule.register(config), {
   service: SERVICE_NAME,
   port: config.INGEST_PORT,

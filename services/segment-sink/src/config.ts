@@ -17,19 +17,37 @@ const apiHostSchema = z.preprocess(
     .string()
     .default('https://api.segment.io')
     .transform((value, ctx) => {
-      const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`;
+      // A bare host means https; any other scheme (ftp://, a typo like htps://) is refused, not prefixed.
+      const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+      const withScheme = hasScheme ? value : `https://${value}`;
       try {
         const url = new URL(withScheme);
-        if (url.search || url.hash) throw new Error('no query or fragment');
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+        if (url.search || url.hash || url.username || url.password || url.hostname === '') throw new Error('no query, fragment or credentials');
         return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
       } catch {
         ctx.addIssue({
           code: 'custom',
-          message: 'SEGMENT_API_HOST must be a host or an http(s) URL, e.g. https://events.eu1.segmentapis.com',
+          message: `SEGMENT_API_HOST must be an http(s) URL (or a bare host, taken as https), e.g. https://events.eu1.segmentapis.com, got ${JSON.stringify(value)}`,
         });
         return z.NEVER;
       }
     }),
+);
+
+/** A proxy for the calls to Segment (the standard variables, either case): an http(s) URL. */
+const proxyUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be the http(s) URL of the proxy, e.g. http://proxy.internal:3128')
+    .optional(),
 );
 
 /**
@@ -44,6 +62,12 @@ export const segmentSinkConfigSchema = z
     SINK_DB_SCHEMA: schemaNameSchema.default('sink'),
     SEGMENT_WRITE_KEY: optionalText,
     SEGMENT_API_HOST: apiHostSchema,
+    HTTPS_PROXY: proxyUrl,
+    https_proxy: proxyUrl,
+    HTTP_PROXY: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY: optionalText,
+    no_proxy: optionalText,
     SOURCE_IDENTIFIED_EVENT: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).default('Source Identified')),
     SINK_IDENTIFY_ANONYMOUS: flag(true),
     SINK_MODE: z.preprocess(emptyAsUndefined, z.enum(['live', 'backfill']).default('live')),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isTouchstreamCall } from '@touchstream/contracts';
 import { ConfigError, loadConfig } from '@touchstream/platform';
 import { segmentSinkConfigSchema } from './config';
 import { sinkSettingsFrom } from './sink-settings';
@@ -6,6 +7,20 @@ import { sinkSettingsFrom } from './sink-settings';
 const load = (env: Record<string, string>) => loadConfig(segmentSinkConfigSchema, env);
 
 describe('segment-sink configuration', () => {
+  it('takes the standard proxy variables for its calls to Segment, and none by default', () => {
+    expect(sinkSettingsFrom(load({})).proxy).toBeUndefined();
+    expect(sinkSettingsFrom(load({ https_proxy: 'http://proxy.internal:3128', NO_PROXY: '.corp' })).proxy).toEqual({
+      httpsProxy: 'http://proxy.internal:3128',
+      httpProxy: undefined,
+      noProxy: '.corp',
+    });
+  });
+
+  it('signs its calls with the library name the consumers recognise as their own output', () => {
+    const { library } = sinkSettingsFrom(load({})).calls;
+    expect(isTouchstreamCall({ context: { library } })).toBe(true);
+  });
+
   it('runs dry by default when no write key is set, on its own consumer group', () => {
     const settings = sinkSettingsFrom(load({}));
     expect(settings).toMatchObject({
@@ -62,6 +77,10 @@ describe('segment-sink configuration', () => {
     expect(() => load({ SINK_MAX_BATCH_EVENTS: '2501' })).toThrow(ConfigError);
     expect(() => load({ SINK_MAX_BATCH_BYTES: '20000' })).toThrow(/room for at least one event/);
     expect(() => load({ SEGMENT_API_HOST: 'https://api.segment.io/?x=1' })).toThrow(/SEGMENT_API_HOST/);
+    expect(() => load({ HTTPS_PROXY: 'proxy.internal:3128' })).toThrow(/HTTPS_PROXY: must be the http\(s\) URL of the proxy/);
+    for (const host of ['ftp://api.segment.io', 'htps://api.segment.io', 'https://user:pw@api.segment.io', 'https://', 'api segment io']) {
+      expect(() => load({ SEGMENT_API_HOST: host }), host).toThrow(/SEGMENT_API_HOST must be an http\(s\) URL/);
+    }
     expect(() => load({ TRACK_SINCE: 'last tuesday' })).toThrow(/TRACK_SINCE/);
     expect(() => load({ SINK_DRY_RUN: 'false' })).toThrow(/needs SEGMENT_WRITE_KEY/);
     expect(() => load({ SINK_MODE: 'replay' })).toThrow(ConfigError);

@@ -1,6 +1,7 @@
 import type { BatchLimits, CallSettings, DecisionSettings, RetryPolicy } from '@touchstream/segment-delivery';
 import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import type { SegmentSinkConfig } from './config';
+import { proxySettingsFromEnv, type ProxySettings } from './segment/proxy-settings';
 
 export const SERVICE_NAME = 'segment-sink';
 export const SERVICE_VERSION = '0.1.0';
@@ -20,6 +21,8 @@ export interface SinkSettings {
   dryRunFile: string;
   writeKey: string | undefined;
   apiHost: string;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, when a proxy is set. */
+  proxy: ProxySettings | undefined;
   consumerGroup: string;
   /** A batch's delivery budget plus one backoff stays inside it (the default: 15 s + 5 s of 30 s). */
   consumerSessionTimeoutMs: number;
@@ -47,6 +50,14 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     dryRunFile: config.SINK_DRY_RUN_FILE,
     writeKey: config.SEGMENT_WRITE_KEY,
     apiHost: config.SEGMENT_API_HOST,
+    proxy: proxySettingsFromEnv({
+      HTTPS_PROXY: config.HTTPS_PROXY,
+      https_proxy: config.https_proxy,
+      HTTP_PROXY: config.HTTP_PROXY,
+      http_proxy: config.http_proxy,
+      NO_PROXY: config.NO_PROXY,
+      no_proxy: config.no_proxy,
+    }),
     // A dry run never commits the live group's offsets: setting the write key later replays everything for real.
     consumerGroup: config.SINK_CONSUMER_GROUP ?? (dryRun ? `${SERVICE_NAME}-dry-run` : SERVICE_NAME),
     consumerSessionTimeoutMs: config.SINK_CONSUMER_SESSION_TIMEOUT_MS,

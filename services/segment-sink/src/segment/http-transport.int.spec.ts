@@ -1,6 +1,9 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSegmentReceiver, type SegmentReceiver } from '@touchstream/testing';
 import { HttpSegmentTransport } from './http-transport';
+import { proxySettingsFromEnv, type ProxySettings } from './proxy-settings';
 
 const KEY = 'transport-key';
 const track = (messageId: string, extra: Record<string, unknown> = {}) => ({
@@ -126,5 +129,91 @@ describe('HTTP transport and the Segment receiver', () => {
     } finally {
       await proxied.close();
     }
+  });
+});
+
+/** A CONNECT proxy on loopback that counts the tunnels it opens (what a company's egress proxy does). */
+async function startConnectProxy(): Promise<{ url: string; tunnels: string[]; close: () => Promise<void> }> {
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((_, response) => response.writeHead(405).end());
+  server.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => {
+    const target = request.url ?? '';
+    tunnels.push(target);
+    const [host, port] = target.split(':');
+    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tunnels,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('HTTP transport behind a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', () => {
+  let receiver: SegmentReceiver;
+  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
+
+  beforeAll(async () => {
+    receiver = await startSegmentReceiver({ writeKey: KEY });
+    proxy = await startConnectProxy();
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await receiver.close();
+  });
+
+  const transportVia = (settings: ProxySettings) =>
+    new HttpSegmentTransport({ apiHost: receiver.url, writeKey: KEY, connections: 1, timeoutMs: 2_000, userAgent: 'test', proxy: settings });
+
+  it('tunnels through the proxy, and names it (without credentials) in its description', async () => {
+    // The receiver speaks plain http, so HTTP_PROXY is the variable that applies (HTTPS_PROXY for Segment's https).
+    const transport = transportVia({ httpProxy: proxy.url.replace('http://', 'http://user:pw@'), noProxy: '' });
+    try {
+      expect(await transport.post(Buffer.from(body([track('p-1')])), { events: 1, bytes: 0 })).toMatchObject({ kind: 'answer', status: 200 });
+      expect(proxy.tunnels).toEqual([new URL(receiver.url).host]);
+      expect(receiver.accepted().at(-1)).toEqual(track('p-1'));
+      expect(transport.description).toBe(`${receiver.url}/v1/batch (proxy: ${proxy.url})`);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('goes straight to a host NO_PROXY names', async () => {
+    const before = proxy.tunnels.length;
+    const transport = transportVia({ httpProxy: proxy.url, noProxy: '127.0.0.1' });
+    try {
+      expect(await transport.post(Buffer.from(body([track('p-2')])), { events: 1, bytes: 0 })).toMatchObject({ kind: 'answer', status: 200 });
+      expect(proxy.tunnels).toHaveLength(before);
+      expect(receiver.accepted().at(-1)).toEqual(track('p-2'));
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('reads the standard variables, upper case first, and none means no proxy', () => {
+    expect(proxySettingsFromEnv({})).toBeUndefined();
+    expect(proxySettingsFromEnv({ NO_PROXY: 'x' })).toBeUndefined();
+    expect(proxySettingsFromEnv({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', no_proxy: '.internal' })).toEqual({
+      httpsProxy: 'http://b:2',
+      httpProxy: undefined,
+      noProxy: '.internal',
+    });
   });
 });

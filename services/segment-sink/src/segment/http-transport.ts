@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
+import type { ProxySettings } from './proxy-settings';
 import type { SegmentTransport, TransportResult } from './segment-transport';
 
 export interface HttpTransportOptions {
@@ -10,7 +11,10 @@ export interface HttpTransportOptions {
   /** Whole request, connect to last body byte. */
   timeoutMs: number;
   userAgent: string;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: requests to Segment go through the proxy unless NO_PROXY names its host. */
+  proxy?: ProxySettings;
 }
+
 
 /** Error codes that mean the request timed out rather than the connection failing. */
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -22,22 +26,32 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  */
 export class HttpSegmentTransport implements SegmentTransport {
   readonly description: string;
-  private readonly pool: Pool;
+  private readonly dispatcher: Dispatcher;
+  private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: HttpTransportOptions) {
     const url = new URL(options.apiHost);
+    this.origin = url.origin;
     this.path = `${url.pathname.replace(/\/+$/, '')}/v1/batch`;
-    this.description = `${url.origin}${this.path}`;
-    this.pool = new Pool(url.origin, {
+    const connection = {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-    });
+    };
+    // Without proxy variables, one Pool to Segment's origin, as always; with them, undici's agent
+    // that tunnels (CONNECT) through the proxy unless NO_PROXY names the host.
+    const proxy = options.proxy;
+    this.dispatcher =
+      proxy === undefined
+        ? new Pool(url.origin, connection)
+        : new EnvHttpProxyAgent({ ...connection, ...proxy, proxyTunnel: true });
+    const via = proxy === undefined ? '' : ` (proxy: ${redactProxy((url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy) ?? 'none')})`;
+    this.description = `${url.origin}${this.path}${via}`;
     this.headers = {
       authorization: `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`,
       'content-type': 'application/json',
@@ -47,7 +61,8 @@ export class HttpSegmentTransport implements SegmentTransport {
 
   async post(body: Buffer, _summary?: { events: number; bytes: number }): Promise<TransportResult> {
     try {
-      const response = await this.pool.request({
+      const response = await this.dispatcher.request({
+        origin: this.origin,
         path: this.path,
         method: 'POST',
         headers: this.headers,
@@ -69,7 +84,17 @@ export class HttpSegmentTransport implements SegmentTransport {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.dispatcher.close();
+  }
+}
+
+/** A proxy URL for a log line, without the credentials it may carry. */
+function redactProxy(value: string): string {
+  try {
+    const url = new URL(value);
+    return url.origin;
+  } catch {
+    return 'an invalid URL';
   }
 }
 
