@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, type TopicSpec } from '@touchstream/contracts';
 import { waitFor, type ReceivedEvent } from '@touchstream/testing';
-import { Pipeline } from './pipeline';
+import { Pipeline, SERVICES, type ServiceName } from './pipeline';
 import { PipelineWatch } from './pipeline-watch';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -235,4 +237,44 @@ describe('the whole pipeline: Segment SDK and webhook in, identify traits and So
       expect(pipeline.receiver.accepted()).toHaveLength(output.length);
     },
   );
+
+  it("exports what docs/grafana-dashboard.json queries, Node's process metrics under their standard names, and each consumer's lag", async () => {
+    await watch.settled();
+    const exported = new Map<ServiceName, Set<string>>();
+    const texts = new Map<ServiceName, string>();
+    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+      const text = await (await fetch(`${pipeline.url(service)}/metrics`)).text();
+      texts.set(service, text);
+      const names = new Set<string>();
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        names.add(name as string);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+        if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(`${name}${suffix}`);
+      }
+      exported.set(service, names);
+      for (const standard of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+        expect(names, `${service} exports ${standard}`).toContain(standard);
+      }
+    }
+
+    const dashboard = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const queried = dashboard.panels.flatMap((panel) =>
+      panel.targets.flatMap((target) => [...target.expr.matchAll(/\b(?:touchstream|process|nodejs)_[a-z0-9_]+\b/g)].map(([name]) => name)),
+    );
+    expect(queried.length).toBeGreaterThan(10);
+    const anyService = new Set([...exported.values()].flatMap((names) => [...names]));
+    expect(queried.filter((name) => !anyService.has(name))).toEqual([]);
+
+    // Every consuming service reports its lag per group and partition, at 0 once settled.
+    for (const service of ['identity', 'attribution', 'segment-sink'] as const) {
+      const samples = [...(texts.get(service) ?? '').matchAll(/^touchstream_consumer_lag_messages\{([^}]*)\} (\S+)$/gm)];
+      expect(samples.length, `${service} reports touchstream_consumer_lag_messages`).toBeGreaterThan(0);
+      for (const [, labels, value] of samples) {
+        expect(labels).toMatch(/group="[^"]+",topic="[^"]+",partition="\d+"/);
+        expect(Number(value)).toBe(0);
+      }
+    }
+  });
 });

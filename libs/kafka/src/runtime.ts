@@ -21,6 +21,14 @@ export type ConsumerOptions<T> = Omit<BatchConsumerOptions<T>, 'deadLetters'>;
  * prefix), provisioning, a shared batching producer, consumers with dead-lettering, and one
  * shutdown that stops consumers before the producer they may still be using.
  */
+/** Where a consumer stands after a committed batch: messages left before the partition's end. */
+export interface ConsumerProgress {
+  groupId: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 export class KafkaRuntime {
   readonly producer: EventProducer;
   private readonly kafka: Kafka;
@@ -67,8 +75,18 @@ export class KafkaRuntime {
    * options say otherwise.
    */
   async startConsumer<T>(options: ConsumerOptions<T>): Promise<BatchConsumer<T>> {
+    const observe = this.progressListener;
     const consumer = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
       ...options,
+      onBatchCommitted: (info) => {
+        options.onBatchCommitted?.(info);
+        observe?.({
+          groupId: options.groupId,
+          topic: info.topic,
+          partition: info.partition,
+          lag: Math.max(0, Number(info.highWatermark) - Number(info.lastOffset) - 1),
+        });
+      },
       kafkaGroupId: this.group(options.groupId),
       minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
       maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
@@ -78,6 +96,13 @@ export class KafkaRuntime {
     await consumer.start();
     this.consumers.push(consumer as BatchConsumer<unknown>);
     return consumer;
+  }
+
+  private progressListener: ((progress: ConsumerProgress) => void) | undefined;
+
+  /** Called after every committed batch of every consumer this runtime starts (the services' lag metric). */
+  observeConsumers(listener: (progress: ConsumerProgress) => void): void {
+    this.progressListener = listener;
   }
 
   /** Stops one consumer (replay pauses a group with it); the others keep running. */

@@ -59,6 +59,9 @@ export class KafkaModule {
           inject: [Logger, ReadinessRegistry, MetricsRegistry],
           useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry) => {
             const runtime = new KafkaRuntime(options.settings, logger, options.producer);
+            runtime.observeConsumers(({ groupId, topic, partition, lag }) =>
+              metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag),
+            );
             await runtime.provision(options.topics, options.consumerGroups ?? []);
             await runtime.connectProducer();
             readiness.register('kafka', () => runtime.isReady());

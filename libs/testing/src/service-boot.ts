@@ -16,7 +16,7 @@ export async function expectServiceBootsAndStops(service: string, env: Record<st
     expect(await ready.json()).toMatchObject({ status: 'ready' });
     const metrics = await fetch(`${running.url}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('touchstream_process_cpu_seconds_total');
+    expect(await metrics.text()).toContain('\nprocess_cpu_seconds_total ');
   } finally {
     const code = await running.stop('SIGTERM');
     expect(code, running.output()).toBe(0);

@@ -125,7 +125,7 @@ async function serviceCounters(url: string): Promise<{ accepted: number; cpuSeco
   const text = await (await fetch(`${url}/metrics`)).text();
   return {
     accepted: Number(/^touchstream_ingest_events_accepted_total\{source="api"\} (\d+)/m.exec(text)?.[1] ?? 0),
-    cpuSeconds: Number(/^touchstream_process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1] ?? Number.NaN),
+    cpuSeconds: Number(/^process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1] ?? Number.NaN),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { MetricsRegistry } from '@touchstream/platform';
 
 /** DI token of the service's metrics (created once per app: one registry each). */
@@ -29,12 +29,6 @@ export function identityMetrics(metrics: MetricsRegistry) {
       name: 'touchstream_identity_batch_seconds',
       help: 'Time to apply one raw-event batch (one transaction)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
-    lag: new Gauge({
-      name: 'touchstream_identity_consumer_lag',
-      help: 'Raw events behind the partition end after the last committed batch',
-      labelNames: ['partition'] as const,
       registers,
     }),
     purged: new Counter({ name: 'touchstream_identity_timeline_purged_total', help: 'Timeline rows removed by retention', registers }),

@@ -75,9 +75,6 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
       handle: (messages) => this.handle(messages).then(() => undefined),
       partitionsConsumedConcurrently: this.config.IDENTITY_CONSUMER_CONCURRENCY,
       sessionTimeoutMs: this.config.IDENTITY_CONSUMER_SESSION_TIMEOUT_MS,
-      onBatchCommitted: ({ partition, lastOffset, highWatermark }) => {
-        this.metrics.lag.set({ partition: String(partition) }, Math.max(0, Number(highWatermark) - Number(lastOffset) - 1));
-      },
     });
   }
 
