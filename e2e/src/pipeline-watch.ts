@@ -101,6 +101,20 @@ export class PipelineWatch {
     return Object.fromEntries(partitions.map((partition) => [partition.partition, partition.end]));
   }
 
+  /** Every message on a topic, read to its end offsets, with its headers and its value parsed as JSON. */
+  async messagesWithHeaders<T>(spec: TopicSpec): Promise<Array<{ headers: Record<string, string>; value: T }>> {
+    const total = Object.values(await this.endOffsets(spec)).reduce((sum, end) => sum + end, 0);
+    const topic = this.runtime.topic(spec);
+    const reader = this.runtime.reader(topic);
+    await reader.start();
+    try {
+      await waitFor(() => reader.received().length >= total, { timeoutMs: 60_000, description: `${total} messages of ${topic} read back` });
+      return reader.received().map((message) => ({ headers: message.headers, value: JSON.parse(String(message.value)) as T }));
+    } finally {
+      await reader.stop();
+    }
+  }
+
   /** Every message on a topic, read to its end offsets, its value parsed as JSON. */
   async messages<T>(spec: TopicSpec): Promise<T[]> {
     const total = Object.values(await this.endOffsets(spec)).reduce((sum, end) => sum + end, 0);

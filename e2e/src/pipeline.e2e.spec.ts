@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS, type TopicSpec } from '@touchstream/contracts';
+import { TOPICS, TRACEPARENT_HEADER, traceIdOf, type RawEvent, type Touch, type TopicSpec } from '@touchstream/contracts';
 import { waitFor, type ReceivedEvent } from '@touchstream/testing';
 import { Pipeline, SERVICES, type ServiceName } from './pipeline';
 import { PipelineWatch } from './pipeline-watch';
@@ -277,4 +277,36 @@ describe('the whole pipeline: Segment SDK and webhook in, identify traits and So
       }
     }
   });
+
+  it(
+    'carries one W3C trace (traceparent) from the ingested event through the Kafka hops to the Segment call',
+    { timeout: 180_000 },
+    async () => {
+      await watch.settled();
+      await webhook({
+        type: 'page',
+        messageId: 'e2e-trace-1',
+        anonymousId: 'e2e-trace-anon',
+        timestamp: at(4 * DAY).toISOString(),
+        properties: { url: 'https://shop.example/?utm_source=partner&utm_medium=affiliate', referrer: '' },
+      });
+      await waitFor(() => tracksOf(pipeline.receiver.accepted(), 'e2e-trace-anon').length > 0, { description: "e2e-trace-anon's track" });
+
+      const raw = (await watch.messagesWithHeaders<RawEvent>(TOPICS.rawEvents)).find(
+        (message) => message.value.data.event.messageId === 'e2e-trace-1',
+      );
+      const traceId = traceIdOf(raw?.headers[TRACEPARENT_HEADER]);
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      const touch = (await watch.messagesWithHeaders<Touch>(TOPICS.touches)).find(
+        (message) => message.value.data.anonymousId === 'e2e-trace-anon',
+      );
+      expect(traceIdOf(touch?.headers[TRACEPARENT_HEADER])).toBe(traceId);
+      expect(touch?.headers[TRACEPARENT_HEADER]).not.toBe(raw?.headers[TRACEPARENT_HEADER]);
+
+      const request = pipeline.receiver
+        .requests()
+        .find((candidate) => candidate.events.some((event) => event.type === 'track' && event.anonymousId === 'e2e-trace-anon'));
+      expect(traceIdOf(request?.headers[TRACEPARENT_HEADER])).toBe(traceId);
+    },
+  );
 });

@@ -12,3 +12,4 @@ export * from './topics/touches';
 export * from './topics/user-sources';
 export * from './segment/normalize';
 export * from './segment/own-calls';
+export * from './trace-context';

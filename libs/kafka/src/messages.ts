@@ -1,4 +1,4 @@
-import { TRACE_HEADERS, type EnvelopeMeta } from '@touchstream/contracts';
+import { TRACE_HEADERS, TRACEPARENT_HEADER, traceparentOf, type EnvelopeMeta } from '@touchstream/contracts';
 
 /** What services hand to the producer: no kafkajs type crosses this library's boundary. */
 export interface OutgoingMessage {
@@ -36,6 +36,7 @@ export function envelopeMessage(envelope: EnvelopeMeta & { data: unknown }, key:
     [TRACE_HEADERS.eventId]: envelope.id,
     [TRACE_HEADERS.eventType]: envelope.type,
     [TRACE_HEADERS.correlationId]: envelope.correlationId,
+    [TRACEPARENT_HEADER]: traceparentOf(envelope.correlationId, envelope.id),
   };
   if (envelope.causationId) headers[TRACE_HEADERS.causationId] = envelope.causationId;
   return { key, value: JSON.stringify(envelope), headers };

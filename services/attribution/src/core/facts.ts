@@ -1,6 +1,8 @@
 import {
   TOUCH_TYPE,
   TRACE_HEADERS,
+  TRACEPARENT_HEADER,
+  traceparentOf,
   USER_SOURCES_TYPE,
   touchEventId,
   userSourcesEventId,
@@ -51,6 +53,7 @@ function headers(id: string, type: string, cause: Cause): Record<string, string>
     [TRACE_HEADERS.eventType]: type,
     [TRACE_HEADERS.correlationId]: cause.correlationId,
     [TRACE_HEADERS.causationId]: cause.id,
+    [TRACEPARENT_HEADER]: traceparentOf(cause.correlationId, id),
   };
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TRACEPARENT_HEADER } from '@touchstream/contracts';
 import { RetriableError } from '@touchstream/kafka';
 import { describeError, type Logger } from '@touchstream/logging';
 import {
@@ -324,7 +325,9 @@ export class Dispatcher {
       );
       const bytes = body.length;
       const started = performance.now();
-      const result = await this.transport.post(body, { events: entries.length, bytes });
+      // A batch holds many visits' calls: it continues the trace of its first (W3C allows one parent).
+      const traceparent = entries[0]?.item.origin.headers[TRACEPARENT_HEADER];
+      const result = await this.transport.post(body, { events: entries.length, bytes, traceparent });
       const seconds = (performance.now() - started) / 1000;
       const verdict =
         result.kind === 'answer'

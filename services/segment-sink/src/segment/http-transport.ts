@@ -59,13 +59,14 @@ export class HttpSegmentTransport implements SegmentTransport {
     };
   }
 
-  async post(body: Buffer, _summary?: { events: number; bytes: number }): Promise<TransportResult> {
+  async post(body: Buffer, summary?: { events: number; bytes: number; traceparent?: string | undefined }): Promise<TransportResult> {
     try {
+      const traceparent = summary?.traceparent;
       const response = await this.dispatcher.request({
         origin: this.origin,
         path: this.path,
         method: 'POST',
-        headers: this.headers,
+        headers: traceparent === undefined ? this.headers : { ...this.headers, traceparent },
         // A Buffer: Content-Length is its length in bytes (not a string's length).
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),

@@ -6,7 +6,8 @@ export type TransportResult =
 /** Sends one request body (already packed to Segment's limits) to Segment, or pretends to. */
 export interface SegmentTransport {
   readonly description: string;
-  post(body: Buffer, summary: { events: number; bytes: number }): Promise<TransportResult>;
+  /** `traceparent`: the W3C trace context the request continues (its first event's), sent as a header. */
+  post(body: Buffer, summary: { events: number; bytes: number; traceparent?: string | undefined }): Promise<TransportResult>;
   close(): Promise<void>;
 }
 
