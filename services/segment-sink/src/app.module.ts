@@ -81,7 +81,7 @@ class Sink {
           connections: settings.maxInFlight,
           timeoutMs: settings.requestTimeoutMs,
           userAgent: `${settings.calls.library.name}/${SERVICE_VERSION}`,
-          proxy: settings.proxy,
+          egressProxy: settings.egressProxy,
         });
     this.store = new SinkStore(dataSource, schema);
     const metrics = new SinkMetrics();

@@ -8,8 +8,8 @@ const load = (env: Record<string, string>) => loadConfig(segmentSinkConfigSchema
 
 describe('segment-sink configuration', () => {
   it('takes the standard proxy variables for its calls to Segment, and none by default', () => {
-    expect(sinkSettingsFrom(load({})).proxy).toBeUndefined();
-    expect(sinkSettingsFrom(load({ https_proxy: 'http://proxy.internal:3128', NO_PROXY: '.corp' })).proxy).toEqual({
+    expect(sinkSettingsFrom(load({})).egressProxy).toBeUndefined();
+    expect(sinkSettingsFrom(load({ https_proxy: 'http://proxy.internal:3128', NO_PROXY: '.corp' })).egressProxy).toEqual({
       httpsProxy: 'http://proxy.internal:3128',
       httpProxy: undefined,
       noProxy: '.corp',

@@ -1,7 +1,7 @@
 import type { BatchLimits, CallSettings, DecisionSettings, RetryPolicy } from '@touchstream/segment-delivery';
 import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import type { SegmentSinkConfig } from './config';
-import { proxySettingsFromEnv, type ProxySettings } from './segment/proxy-settings';
+import { egressProxyFromEnv, type EgressProxySettings } from './segment/egress-proxy';
 
 export const SERVICE_NAME = 'segment-sink';
 export const SERVICE_VERSION = '0.1.0';
@@ -21,8 +21,8 @@ export interface SinkSettings {
   dryRunFile: string;
   writeKey: string | undefined;
   apiHost: string;
-  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, when a proxy is set. */
-  proxy: ProxySettings | undefined;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: the egress proxy the calls to Segment go through, when one is set. */
+  egressProxy: EgressProxySettings | undefined;
   consumerGroup: string;
   /** A batch's delivery budget plus one backoff stays inside it (the default: 15 s + 5 s of 30 s). */
   consumerSessionTimeoutMs: number;
@@ -50,7 +50,7 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
     dryRunFile: config.SINK_DRY_RUN_FILE,
     writeKey: config.SEGMENT_WRITE_KEY,
     apiHost: config.SEGMENT_API_HOST,
-    proxy: proxySettingsFromEnv({
+    egressProxy: egressProxyFromEnv({
       HTTPS_PROXY: config.HTTPS_PROXY,
       https_proxy: config.https_proxy,
       HTTP_PROXY: config.HTTP_PROXY,

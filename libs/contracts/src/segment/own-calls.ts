@@ -9,8 +9,8 @@
 export const TOUCHSTREAM_LIBRARY_NAME = 'touchstream-segment-sink';
 
 /** True for a call touchstream itself sent to Segment (context.library.name), whatever else it carries. */
-export function isTouchstreamCall(event: { context?: unknown }): boolean {
-  const context = event.context;
+export function isTouchstreamCall(event: object): boolean {
+  const context = (event as { context?: unknown }).context;
   if (typeof context !== 'object' || context === null) return false;
   const library = (context as { library?: unknown }).library;
   if (typeof library !== 'object' || library === null) return false;

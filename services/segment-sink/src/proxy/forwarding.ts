@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RAW_EVENT_TYPE, eventSourceSchema } from '@touchstream/contracts';
+import { RAW_EVENT_TYPE, eventSourceSchema, isTouchstreamCall } from '@touchstream/contracts';
 import type { DeliveryItem, EventOrigin } from '../delivery/delivery-item';
 
 /**
@@ -19,10 +19,11 @@ export type Forwardable = z.output<typeof forwardableSchema>;
 /**
  * Only events an SDK sent to touchstream's Tracking API routes are forwarded. Webhook events came
  * from Segment (forwarding them would send Segment its own events back) and imported archives
- * are Segment's history: neither is ever forwarded.
+ * are Segment's history: neither is ever forwarded. Nor are touchstream's own calls, whichever
+ * way they came back in (they reached Segment when the sink sent them).
  */
 export function shouldForward(envelope: Forwardable): boolean {
-  return envelope.source === 'api';
+  return envelope.source === 'api' && !isTouchstreamCall(envelope.data.event);
 }
 
 /**

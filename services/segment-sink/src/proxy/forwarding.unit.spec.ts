@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RAW_EVENT_TYPE } from '@touchstream/contracts';
+import { RAW_EVENT_TYPE, TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import type { EventOrigin } from '../delivery/delivery-item';
 import { forwardCall, forwardableSchema, forwardedEvent, shouldForward, type Forwardable } from './forwarding';
 
@@ -33,6 +33,11 @@ describe('forwarding SDK events to Segment', () => {
     expect(shouldForward(envelope('api', page))).toBe(true);
     expect(shouldForward(envelope('webhook', page))).toBe(false);
     expect(shouldForward(envelope('import', page))).toBe(false);
+  });
+
+  it("never forwards touchstream's own calls, even when they came in through the API routes", () => {
+    const own = { ...page, messageId: 'own-1', context: { library: { name: TOUCHSTREAM_LIBRARY_NAME, version: '0.1.0' } } };
+    expect(shouldForward(envelope('api', own))).toBe(false);
   });
 
   it('keeps every field the SDK sent, messageId included, without the arrival times', () => {

@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSegmentReceiver, type SegmentReceiver } from '@touchstream/testing';
 import { HttpSegmentTransport } from './http-transport';
-import { proxySettingsFromEnv, type ProxySettings } from './proxy-settings';
+import { egressProxyFromEnv, type EgressProxySettings } from './egress-proxy';
 
 const KEY = 'transport-key';
 const track = (messageId: string, extra: Record<string, unknown> = {}) => ({
@@ -179,8 +179,8 @@ describe('HTTP transport behind a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', 
     await receiver.close();
   });
 
-  const transportVia = (settings: ProxySettings) =>
-    new HttpSegmentTransport({ apiHost: receiver.url, writeKey: KEY, connections: 1, timeoutMs: 2_000, userAgent: 'test', proxy: settings });
+  const transportVia = (settings: EgressProxySettings) =>
+    new HttpSegmentTransport({ apiHost: receiver.url, writeKey: KEY, connections: 1, timeoutMs: 2_000, userAgent: 'test', egressProxy: settings });
 
   it('tunnels through the proxy, and names it (without credentials) in its description', async () => {
     // The receiver speaks plain http, so HTTP_PROXY is the variable that applies (HTTPS_PROXY for Segment's https).
@@ -208,9 +208,9 @@ describe('HTTP transport behind a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', 
   });
 
   it('reads the standard variables, upper case first, and none means no proxy', () => {
-    expect(proxySettingsFromEnv({})).toBeUndefined();
-    expect(proxySettingsFromEnv({ NO_PROXY: 'x' })).toBeUndefined();
-    expect(proxySettingsFromEnv({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', no_proxy: '.internal' })).toEqual({
+    expect(egressProxyFromEnv({})).toBeUndefined();
+    expect(egressProxyFromEnv({ NO_PROXY: 'x' })).toBeUndefined();
+    expect(egressProxyFromEnv({ https_proxy: 'http://a:1', HTTPS_PROXY: 'http://b:2', no_proxy: '.internal' })).toEqual({
       httpsProxy: 'http://b:2',
       httpProxy: undefined,
       noProxy: '.internal',

@@ -1,5 +1,5 @@
 import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
-import type { ProxySettings } from './proxy-settings';
+import type { EgressProxySettings } from './egress-proxy';
 import type { SegmentTransport, TransportResult } from './segment-transport';
 
 export interface HttpTransportOptions {
@@ -12,7 +12,7 @@ export interface HttpTransportOptions {
   timeoutMs: number;
   userAgent: string;
   /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: requests to Segment go through the proxy unless NO_PROXY names its host. */
-  proxy?: ProxySettings;
+  egressProxy?: EgressProxySettings;
 }
 
 
@@ -45,7 +45,7 @@ export class HttpSegmentTransport implements SegmentTransport {
     };
     // Without proxy variables, one Pool to Segment's origin, as always; with them, undici's agent
     // that tunnels (CONNECT) through the proxy unless NO_PROXY names the host.
-    const proxy = options.proxy;
+    const proxy = options.egressProxy;
     this.dispatcher =
       proxy === undefined
         ? new Pool(url.origin, connection)

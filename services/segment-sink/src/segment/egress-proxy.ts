@@ -1,11 +1,11 @@
-export interface ProxySettings {
+export interface EgressProxySettings {
   httpsProxy?: string | undefined;
   httpProxy?: string | undefined;
   noProxy?: string | undefined;
 }
 
 /** The standard proxy variables, upper case first (curl's convention), as the transport takes them. */
-export function proxySettingsFromEnv(env: NodeJS.ProcessEnv): ProxySettings | undefined {
+export function egressProxyFromEnv(env: NodeJS.ProcessEnv): EgressProxySettings | undefined {
   const pick = (name: string) => {
     const value = env[name.toUpperCase()] ?? env[name.toLowerCase()];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
