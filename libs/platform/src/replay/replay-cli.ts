@@ -44,11 +44,12 @@ Options:
   --timeout-minutes <n>    how long to wait for every group to catch up (default 120)
   -h, --help               this help
 
-Environment:
-  DEBUG_TOKEN              the services' debug token (required unless npm start wrote it)
+Environment (a running \`npm start\` provides all of them):
+  ADMIN_TOKEN              the services' admin token: starting a replay needs it
+  DEBUG_TOKEN              the services' debug token: following its progress needs it
   IDENTITY_PORT, ATTRIBUTION_PORT, SINK_PORT   where the services listen (default 3001-3003)
 
-Exit codes: 0 caught up; 1 a service failed or did not answer; 2 invalid options or no DEBUG_TOKEN.
+Exit codes: 0 caught up; 1 a service failed or did not answer; 2 invalid options or a token missing.
 `;
 
 const PIPELINE_ORDER = ['identity', 'attribution', 'segment-sink'];
