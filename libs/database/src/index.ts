@@ -15,3 +15,5 @@ export * from './typeorm-logger';
 export * from './migrations/outbox-uncompressed';
 export * from './outbox-batch';
 export * from './migrations/outbox-batches';
+export * from './migrations/consumer-position-topic-ids';
+export * from './incarnation';

@@ -31,26 +31,32 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `operation`, retrying retriable failures with backoff until `attempts` is used up; a
- * fatal failure is thrown at once. For boot-time calls (provisioning, connecting) that meet a
- * broker still electing leaders or loading its coordinator.
+ * Runs `operation`, retrying retriable failures with backoff until `attempts` is used up or the
+ * next try would start after `deadlineMs` (from the first try); a fatal failure is thrown at
+ * once. For boot-time calls (provisioning, connecting, joining) that meet a broker still
+ * starting, electing leaders or loading its coordinator.
  */
 export async function retryRetriable<T>(
   operation: () => Promise<T>,
   options: {
-    attempts: number;
+    attempts?: number;
+    deadlineMs?: number;
     policy?: BackoffPolicy;
     isRetriable: (error: unknown) => boolean;
-    onRetry?: (error: unknown, attempt: number) => void;
+    onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+    now?: () => number;
   },
 ): Promise<T> {
+  const now = options.now ?? Date.now;
+  const deadline = options.deadlineMs === undefined ? Infinity : now() + options.deadlineMs;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
     } catch (error) {
-      if (attempt >= options.attempts || !options.isRetriable(error)) throw error;
-      options.onRetry?.(error, attempt);
-      await delay(backoffDelay(attempt, options.policy ?? { initialMs: 250, maxMs: 5_000, factor: 2 }));
+      const wait = backoffDelay(attempt, options.policy ?? { initialMs: 250, maxMs: 5_000, factor: 2 });
+      if (attempt >= (options.attempts ?? Infinity) || now() + wait > deadline || !options.isRetriable(error)) throw error;
+      options.onRetry?.(error, attempt, wait);
+      await delay(wait);
     }
   }
 }

@@ -22,6 +22,11 @@ export interface KafkaSettings {
    * is stuck, and the service not ready (BatchConsumer's stuckAfterMs).
    */
   consumerStuckAfterMs?: number;
+  /**
+   * How long a service keeps retrying a broker that is not there or not ready yet at boot
+   * (provisioning, connecting the producer, starting a consumer) before the boot fails.
+   */
+  bootTimeoutMs?: number;
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {

@@ -4,7 +4,7 @@ import { TRACE_HEADERS } from '@touchstream/contracts';
 import { backoffDelay, delay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { classifyFailure, deadLetterError, DecodeError, RetriableError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
-import type { ConsumedMessage } from './messages';
+import type { ConsumedMessage, PartitionLog, PositionIncarnationChange } from './messages';
 import { PartitionProgress, type StuckPartition } from './partition-progress';
 
 export type BatchHandler<T> = (messages: ConsumedMessage<T>[]) => Promise<void>;
@@ -49,6 +49,16 @@ export interface BatchConsumerOptions<T> {
    * hanging) is stuck: stuckPartitions() names it and the service is not ready. Default 3 minutes.
    */
   stuckAfterMs?: number;
+  /**
+   * Reads the subscribed topics' Kafka ids (KafkaRuntime: describeTopicIds). Each batch's messages
+   * carry their topic's id (`log`) so that a stored position can be checked against the topic
+   * incarnation it was stored under; without it only the end offset is there to check against.
+   */
+  topicIds?: (topics: readonly string[]) => Promise<Map<string, string>>;
+  /** How often the topic ids are read again while consuming (also on every group join). */
+  topicIdRefreshMs?: number;
+  /** A stored position was found to belong to an earlier incarnation of its topic (logged here; counted by the caller). */
+  onNewIncarnation?: (change: PositionIncarnationChange) => void;
   /** Called after each committed batch, for metrics and lag. */
   onBatchCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: string; highWatermark: string }) => void;
 }
@@ -70,6 +80,12 @@ export class BatchConsumer<T> {
   private readonly abort = new AbortController();
   private running = false;
   private readonly progress: PartitionProgress;
+  /** topic -> its Kafka id, as last read. */
+  private readonly topicIds = new Map<string, string>();
+  /** partition -> the offset after the last batch handed over, to notice a partition read again from earlier. */
+  private readonly nextOffsets = new Map<string, bigint>();
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     kafka: Kafka,
@@ -97,6 +113,12 @@ export class BatchConsumer<T> {
   }
 
   async start(): Promise<void> {
+    await this.refreshTopicIds();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => void this.refreshTopicIds());
+    if (this.options.topicIds) {
+      this.refreshTimer = setInterval(() => void this.refreshTopicIds(), this.options.topicIdRefreshMs ?? 30_000);
+      this.refreshTimer.unref();
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
@@ -115,13 +137,63 @@ export class BatchConsumer<T> {
   async stop(): Promise<void> {
     this.abort.abort();
     this.running = false;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = null;
     await this.consumer.disconnect();
     this.progress.clear();
+    await this.refreshing;
   }
 
   /** Partitions holding messages they have not applied for longer than stuckAfterMs. */
   stuckPartitions(): StuckPartition[] {
     return this.running ? this.progress.stuck() : [];
+  }
+
+  /**
+   * Reads the topic ids again; keeps the ones it had when the broker does not answer (the end
+   * offset check still applies). One read at a time: callers share the one in flight.
+   */
+  private refreshTopicIds(): Promise<void> {
+    const read = this.options.topicIds;
+    if (!read || this.abort.signal.aborted) return Promise.resolve();
+    this.refreshing ??= read(this.options.topics)
+      .then((ids) => {
+        for (const [topic, id] of ids) {
+          const before = this.topicIds.get(topic);
+          if (before !== undefined && before !== id)
+            this.logger.warn('topic was created anew (its topic id changed)', { topic, topicIdBefore: before, topicId: id });
+          this.topicIds.set(topic, id);
+        }
+      })
+      .catch((error: unknown) =>
+        this.logger.warn(
+          'could not read topic ids; stored positions are checked against end offsets only until they are read',
+          describeError(error, { stack: false }),
+        ),
+      )
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  /** A stored position was set aside: said loudly (error), and counted by the caller (KafkaRuntime's listeners). */
+  private newIncarnation(change: PositionIncarnationChange): void {
+    this.logger.error(
+      'stored consumer position belongs to an earlier incarnation of the topic; the partition is applied again from the batch on',
+      {
+        ...change,
+        groupId: this.options.groupId,
+      },
+    );
+    this.options.onNewIncarnation?.(change);
+  }
+
+  /** The broker's description of a batch's partition; read again first when the partition went back to an earlier offset. */
+  private async partitionLog(topic: string, partition: number, firstOffset: string, highWatermark: string): Promise<PartitionLog> {
+    const seen = this.nextOffsets.get(`${topic}\u0000${partition}`);
+    if (seen !== undefined && BigInt(firstOffset) < seen) await this.refreshTopicIds();
+    return { topicId: this.topicIds.get(topic) ?? null, highWatermark, newIncarnation: (change) => this.newIncarnation(change) };
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -130,7 +202,8 @@ export class BatchConsumer<T> {
     const first = batch.messages[0] as KafkaMessage;
     this.progress.batchStarted(batch.topic, batch.partition, first.offset, batch.highWatermark);
     try {
-      const messages = await this.decodeAll(batch.topic, batch.partition, batch.messages);
+      const log = await this.partitionLog(batch.topic, batch.partition, first.offset, batch.highWatermark);
+      const messages = await this.decodeAll(batch.topic, batch.partition, batch.messages, log);
       await this.applyIsolating(messages, payload, 'whole');
     } catch (error) {
       // Whatever reaches kafkajs means "not applied: redeliver". kafkajs stops a consumer for good
@@ -142,6 +215,7 @@ export class BatchConsumer<T> {
       });
     }
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    this.nextOffsets.set(`${batch.topic}\u0000${batch.partition}`, BigInt(last.offset) + 1n);
     await this.commit(payload, last.offset);
     this.progress.batchDone(batch.topic, batch.partition);
     this.options.onBatchCommitted?.({
@@ -163,7 +237,7 @@ export class BatchConsumer<T> {
   }
 
   /** Poison messages (bytes that break the contract) are dead-lettered before the handler runs. */
-  private async decodeAll(topic: string, partition: number, raw: KafkaMessage[]): Promise<ConsumedMessage<T>[]> {
+  private async decodeAll(topic: string, partition: number, raw: KafkaMessage[], log: PartitionLog): Promise<ConsumedMessage<T>[]> {
     const decoded: ConsumedMessage<T>[] = [];
     for (const message of raw) {
       const headers = stringHeaders(message.headers);
@@ -176,7 +250,7 @@ export class BatchConsumer<T> {
         timestamp: message.timestamp,
       };
       try {
-        decoded.push({ ...base, value: this.options.decode(message.value, topic), raw: message.value });
+        decoded.push({ ...base, value: this.options.decode(message.value, topic), raw: message.value, log });
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
         await this.deadLetter(base, message.value, error);

@@ -200,3 +200,26 @@ function postgresErrorOf(error: unknown, depth = 0): PostgresErrorFields | null 
   }
   return postgresErrorOf(candidate.driverError, depth + 1) ?? postgresErrorOf(candidate.cause, depth + 1);
 }
+
+/**
+ * kafkajs errors that, at boot, mean "the broker is not there or not ready yet" although kafkajs
+ * marks them final: its own retries ran out (the cause was retriable), no group coordinator yet,
+ * a lock or request that timed out while the broker was starting.
+ */
+const NOT_READY_YET = new Set([
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+]);
+
+/**
+ * Whether a failure while a service boots (provisioning topics, connecting, joining a group) may
+ * go away by itself: a broker still starting, electing leaders or spreading a new topic's
+ * metadata ("This server does not host this topic-partition"). Boot retries these up to a
+ * deadline (KafkaRuntime); anything else (a refused configuration) fails the boot at once.
+ */
+export function transientAtBoot(error: unknown): boolean {
+  if (typeof error === 'object' && error !== null && NOT_READY_YET.has((error as Error).name)) return true;
+  return isRetriable(error);
+}

@@ -59,12 +59,14 @@ describe('deadLetterError', () => {
   it('tells a Postgres refusal by SQLSTATE, condition and place, never by the text that quotes the value', () => {
     const error = deadLetterError(queryFailed(pgError('54000', { table: 'subjects', constraint: 'subjects_pkey' })));
     expect(error).toBeInstanceOf(PostgresDataError);
-    expect(error.message).toBe('Postgres refused the record: SQLSTATE 54000 (program_limit_exceeded) on table subjects, constraint subjects_pkey');
+    expect(error.message).toBe(
+      'Postgres refused the record: SQLSTATE 54000 (program_limit_exceeded) on table subjects, constraint subjects_pkey',
+    );
     expect(error.message).not.toContain('ada@example.com');
     expect(deadLetterError(pgError('22008')).message).toBe('Postgres refused the record: SQLSTATE 22008 (datetime_field_overflow)');
   });
 
-  it('keeps the project\'s own errors as they are', () => {
+  it("keeps the project's own errors as they are", () => {
     const fatal = new FatalError('13 is unlucky');
     expect(deadLetterError(fatal)).toBe(fatal);
   });

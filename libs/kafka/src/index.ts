@@ -11,3 +11,4 @@ export * from './producer';
 export * from './runtime';
 export * from './topic-reader';
 export * from './consumer-groups';
+export * from './topic-ids';

@@ -23,6 +23,34 @@ export interface ConsumedMessage<T> {
    * (no second serialisation); absent on messages built in memory, as tests do.
    */
   raw?: Buffer | null;
+  /** What the broker said about the message's partition when its batch was fetched (BatchConsumer sets it). */
+  log?: PartitionLog;
+}
+
+/**
+ * A batch's partition as the broker described it, shared by the batch's messages: what a
+ * position stored in a database is checked against before it decides what to skip
+ * (libs/database applyOncePerOffset; docs/decisions/0011-consumer-position-incarnations.md).
+ */
+export interface PartitionLog {
+  /** The topic's Kafka id, when the broker told it; a topic created again gets a new one. */
+  topicId: string | null;
+  highWatermark: string;
+  /** Told when a stored position turned out to belong to an earlier incarnation of the topic. */
+  newIncarnation?: (change: PositionIncarnationChange) => void;
+}
+
+/** A stored position set aside because the topic or its log is not the one it was stored for. */
+export interface PositionIncarnationChange {
+  consumerGroup: string;
+  topic: string;
+  partition: number;
+  reason: string;
+  storedNextOffset: string;
+  storedTopicId: string | null;
+  topicId: string | null;
+  highWatermark: string;
+  reappliedFrom: string;
 }
 
 /** A consumed message's value as JSON text: the bytes that arrived, else its value serialised. */

@@ -5,7 +5,7 @@ import type { Logger } from '@touchstream/logging';
 import { brokerReachable, deleteTopics, provisionTopics } from './admin';
 import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
-import { isRetriable } from './errors';
+import { transientAtBoot } from './errors';
 import { createKafka } from './client';
 import { groupName, topicName, type KafkaSettings } from './config';
 import { BatchConsumer, type BatchConsumerOptions } from './consumer';
@@ -13,6 +13,8 @@ import type { StuckPartition } from './partition-progress';
 import { DeadLetterPublisher } from './dead-letter';
 import { EventProducer, type EventProducerOptions } from './producer';
 import { TopicReader } from './topic-reader';
+import { describeTopicIds } from './topic-ids';
+import type { PositionIncarnationChange } from './messages';
 
 export type ConsumerOptions<T> = Omit<BatchConsumerOptions<T>, 'deadLetters'>;
 
@@ -34,6 +36,7 @@ export class KafkaRuntime {
   private readonly kafka: Kafka;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly consumers: BatchConsumer<unknown>[] = [];
+  private readonly incarnationListeners: Array<(change: PositionIncarnationChange) => void> = [];
 
   constructor(
     readonly settings: KafkaSettings,
@@ -59,12 +62,26 @@ export class KafkaRuntime {
     await this.atBoot('connect the producer', () => this.producer.connect());
   }
 
-  /** A fresh broker may still be electing leaders or loading its coordinator: retry, bounded. */
+  /**
+   * Every consumer's stored positions that turned out to belong to an earlier incarnation of
+   * their topic (the service counts them: touchstream_consumer_position_resets_total).
+   */
+  onNewIncarnation(listener: (change: PositionIncarnationChange) => void): void {
+    this.incarnationListeners.push(listener);
+  }
+
+  /**
+   * A broker still starting, electing leaders or spreading a just-created topic's metadata
+   * ("This server does not host this topic-partition"): retried with backoff until the boot
+   * deadline (KAFKA_BOOT_TIMEOUT_MS), then the boot fails with the last error.
+   */
   private atBoot<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const deadlineMs = this.settings.bootTimeoutMs ?? 60_000;
     return retryRetriable(operation, {
-      attempts: 10,
-      isRetriable,
-      onRetry: (error, attempt) => this.logger.warn(`could not ${what} yet; retrying`, { attempt, errorMessage: (error as Error).message }),
+      deadlineMs,
+      isRetriable: transientAtBoot,
+      onRetry: (error, attempt, waitMs) =>
+        this.logger.warn(`could not ${what} yet; retrying`, { attempt, waitMs, deadlineMs, errorMessage: (error as Error).message }),
     });
   }
 
@@ -76,24 +93,38 @@ export class KafkaRuntime {
    */
   async startConsumer<T>(options: ConsumerOptions<T>): Promise<BatchConsumer<T>> {
     const observe = this.progressListener;
-    const consumer = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
-      ...options,
-      onBatchCommitted: (info) => {
-        options.onBatchCommitted?.(info);
-        observe?.({
-          groupId: options.groupId,
-          topic: info.topic,
-          partition: info.partition,
-          lag: Math.max(0, Number(info.highWatermark) - Number(info.lastOffset) - 1),
-        });
-      },
-      kafkaGroupId: this.group(options.groupId),
-      minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
-      maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
-      stuckAfterMs: options.stuckAfterMs ?? this.settings.consumerStuckAfterMs,
-      deadLetters: this.deadLetters,
+    // A fresh consumer per attempt: a kafkajs consumer whose join failed half-way is not reused.
+    const consumer = await this.atBoot(`start consumer ${options.groupId}`, async () => {
+      const candidate = new BatchConsumer<T>(this.kafka, this.logger.child({ component: 'consumer', groupId: options.groupId }), {
+        ...options,
+        onBatchCommitted: (info) => {
+          options.onBatchCommitted?.(info);
+          observe?.({
+            groupId: options.groupId,
+            topic: info.topic,
+            partition: info.partition,
+            lag: Math.max(0, Number(info.highWatermark) - Number(info.lastOffset) - 1),
+          });
+        },
+        kafkaGroupId: this.group(options.groupId),
+        minFetchBytes: options.minFetchBytes ?? this.settings.fetchMinBytes,
+        maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
+        stuckAfterMs: options.stuckAfterMs ?? this.settings.consumerStuckAfterMs,
+        deadLetters: this.deadLetters,
+        topicIds: options.topicIds ?? ((topics) => this.topicIds(topics)),
+        onNewIncarnation: (change) => {
+          for (const listener of this.incarnationListeners) listener(change);
+          options.onNewIncarnation?.(change);
+        },
+      });
+      try {
+        await candidate.start();
+        return candidate;
+      } catch (error) {
+        await candidate.stop().catch(() => undefined);
+        throw error;
+      }
     });
-    await consumer.start();
     this.consumers.push(consumer as BatchConsumer<unknown>);
     return consumer;
   }
@@ -103,6 +134,14 @@ export class KafkaRuntime {
   /** Called after every committed batch of every consumer this runtime starts (the services' lag metric). */
   observeConsumers(listener: (progress: ConsumerProgress) => void): void {
     this.progressListener = listener;
+  }
+
+  /** The topics' Kafka ids (a new one for every incarnation of a name); unknown topics are left out. */
+  topicIds(topics: readonly string[]): Promise<Map<string, string>> {
+    return describeTopicIds(this.settings.brokers, topics, {
+      clientId: `${this.settings.clientId}-topic-ids`,
+      timeoutMs: this.settings.requestTimeoutMs ?? 10_000,
+    });
   }
 
   /** Stops one consumer (replay pauses a group with it); the others keep running. */

@@ -62,6 +62,11 @@ export const commonEnv = {
    * failover or a batch, short enough to hear of a stall.
    */
   KAFKA_CONSUMER_STUCK_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).max(86_400_000).default(180_000)),
+  /**
+   * How long a booting service retries a broker that is not there or not ready yet (provisioning,
+   * producer, consumers joining) before it gives up and exits (docs/operations.md).
+   */
+  KAFKA_BOOT_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).max(3_600_000).default(60_000)),
   /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
   /** Bearer token for state-changing admin endpoints (POST /admin/replay); when unset they answer 503. */

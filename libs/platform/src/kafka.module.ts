@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import type { TopicSpec } from '@touchstream/contracts';
 import { KafkaRuntime, type EventProducerOptions, type KafkaSettings } from '@touchstream/kafka';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { Logger } from '@touchstream/logging';
 import { MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
@@ -47,6 +47,21 @@ function watchConsumerProgress(runtime: KafkaRuntime, readiness: ReadinessRegist
   });
 }
 
+/**
+ * touchstream_consumer_position_resets_total{consumer_group,topic,reason}: stored consumer
+ * positions set aside because their topic was created anew or its log is gone
+ * (docs/operations.md, "Stored positions and topic incarnations"). Anything above 0 deserves a look.
+ */
+export function countPositionResets(runtime: KafkaRuntime, metrics: MetricsRegistry): void {
+  const resets = new Counter({
+    name: 'touchstream_consumer_position_resets_total',
+    help: 'Stored consumer positions set aside because the topic was created anew or the broker lost its log; the partition was applied again',
+    labelNames: ['consumer_group', 'topic', 'reason'],
+    registers: [metrics.registry],
+  });
+  runtime.onNewIncarnation(({ consumerGroup, topic, reason }) => resets.inc({ consumer_group: consumerGroup, topic, reason }));
+}
+
 @Global()
 @Module({})
 export class KafkaModule {
@@ -59,6 +74,7 @@ export class KafkaModule {
           inject: [Logger, ReadinessRegistry, MetricsRegistry],
           useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry) => {
             const runtime = new KafkaRuntime(options.settings, logger, options.producer);
+            countPositionResets(runtime, metrics);
             runtime.observeConsumers(({ groupId, topic, partition, lag }) =>
               metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag),
             );

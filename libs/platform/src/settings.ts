@@ -9,6 +9,7 @@ interface KafkaEnv {
   KAFKA_FETCH_MIN_BYTES?: number | undefined;
   KAFKA_FETCH_MAX_WAIT_MS?: number | undefined;
   KAFKA_CONSUMER_STUCK_AFTER_MS?: number | undefined;
+  KAFKA_BOOT_TIMEOUT_MS?: number | undefined;
 }
 
 export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSettings {
@@ -21,6 +22,7 @@ export function kafkaSettingsFrom(env: KafkaEnv, clientId: string): KafkaSetting
     fetchMinBytes: env.KAFKA_FETCH_MIN_BYTES,
     fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
     consumerStuckAfterMs: env.KAFKA_CONSUMER_STUCK_AFTER_MS,
+    bootTimeoutMs: env.KAFKA_BOOT_TIMEOUT_MS,
   };
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import {
+  ConsumerPositionTopicIds1770100000000,
   OutboxBatches1769000000000,
   OutboxDeadLetters1767000000000,
   OutboxUncompressed1768000000000,
@@ -36,6 +37,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
       OutboxDeadLetters1767000000000,
       OutboxUncompressed1768000000000,
       OutboxBatches1769000000000,
+      ConsumerPositionTopicIds1770100000000,
     ]);
     await dataSource.initialize();
     await migrate(dataSource);

@@ -183,7 +183,8 @@ export class FencedRebuild implements ReplayTarget {
   /**
    * Every fenced partition's stored position has reached the fence; or, for messages that never
    * reach the handler (dead-lettered as undecodable at the end of a partition), the group's Kafka
-   * commit has, which is made only after a batch's effect is durable.
+   * commit has, which is made only after a batch's effect is durable; or, for a partition whose
+   * topic was created anew during the rebuild, the commit has reached its new end.
    */
   private async caughtUp(fence: ReplayFence, askKafka: boolean): Promise<boolean> {
     const stored = await storedPositions(this.dataSource.manager, this.options.schema, fence);
@@ -191,8 +192,13 @@ export class FencedRebuild implements ReplayTarget {
     if (behind.length === 0) return true;
     if (!askKafka) return false;
     const committed = await this.kafka.lag(this.groupId, [...new Set(behind.map((entry) => entry.topic))]);
-    const position = new Map(committed.map((entry) => [partitionKey(entry.topic, entry.partition), entry.committed]));
-    return behind.every((entry) => (position.get(partitionKey(entry.topic, entry.partition)) ?? 0) >= entry.end);
+    const now = new Map(committed.map((entry) => [partitionKey(entry.topic, entry.partition), entry]));
+    // A partition that now ends before its fence was created anew (or lost its log) since the
+    // replay began: its fence is out of reach, and reading what it has now is the rebuild's end.
+    return behind.every((entry) => {
+      const partition = now.get(partitionKey(entry.topic, entry.partition));
+      return partition !== undefined && partition.committed >= Math.min(entry.end, partition.end);
+    });
   }
 
   /** With this process's consumer stopped, so that no batch of it waits on the settle's lock. */

@@ -1,4 +1,5 @@
 import {
+  ConsumerPositionTopicIds1770100000000,
   OutboxDeadLetters1767000000000,
   OutboxPayloadText1766200000000,
   OutboxUncompressed1768000000000,
@@ -19,4 +20,5 @@ export const attributionMigrations = [
   OutboxDeadLetters1767000000000,
   OutboxUncompressed1768000000000,
   OutboxBatches1769000000000,
+  ConsumerPositionTopicIds1770100000000,
 ];
