@@ -1,14 +1,15 @@
 // The whole pipeline on one machine, as `npm start` and `npm run demo` run it: finds or starts
 // Kafka (scripts/kafka) and Postgres (local server, else embedded), then the four compiled
-// services (each migrates its own schema at boot). stop() may be called at any time, also while
-// start() is still on its way, and stops only what this process started, services first.
-import { spawn } from 'node:child_process';
+// services (each migrates its own schema at boot). A service that exits on its own is started
+// again, with backoff and a bound (libs/local-infra Supervisor); only when it has used up its
+// restarts is the caller told. stop() may be called at any time, also while start() is still on
+// its way, and stops only what this process started, services first.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import localInfra from '@touchstream/local-infra';
 
-const { REPO_ROOT, provideKafka, providePostgres, serviceNodeFlags, stopAll } = localInfra;
+const { REPO_ROOT, Supervisor, provideKafka, providePostgres, serviceNodeFlags, stopAll } = localInfra;
 
 export const SERVICES = [
   { name: 'ingest', portVariable: 'INGEST_PORT', port: 3000 },
@@ -25,17 +26,18 @@ export class LocalPipeline {
    * @param {(line: string) => void} options.log
    * @param {Record<string, string>} [options.env] set for the services over the environment
    * @param {'inherit' | number} [options.output] where the services' stdout and stderr go (a file descriptor, or this terminal)
-   * @param {(service: string, reason: string) => void} [options.onUnexpectedExit] a service exited while not stopping
+   * @param {(service: string, reason: string) => void} [options.onUnexpectedExit] a service kept exiting: it used up its restarts
+   * @param {import('@touchstream/local-infra').RestartPolicy} [options.restartPolicy] how often and how soon a service that exits is started again
    */
-  constructor({ log, env = {}, output = 'inherit', onUnexpectedExit = () => undefined }) {
+  constructor({ log, env = {}, output = 'inherit', onUnexpectedExit = () => undefined, restartPolicy }) {
     this.log = log;
     this.extraEnv = env;
     this.output = output;
-    this.onUnexpectedExit = onUnexpectedExit;
     /** Kafka and Postgres when this process started them. */
     this.started = [];
-    /** name -> { child, port } */
-    this.children = new Map();
+    /** name -> port of every service started */
+    this.ports = new Map();
+    this.supervisor = new Supervisor({ log, onGiveUp: onUnexpectedExit, policy: restartPolicy });
     this.stopping = false;
     /** Secrets made up for this run because the environment had none (DEBUG_TOKEN, ADMIN_TOKEN, INGEST_WRITE_KEYS). */
     this.generated = {};
@@ -59,22 +61,21 @@ export class LocalPipeline {
       const entry = resolve(REPO_ROOT, 'services', service.name, 'dist', 'main.js');
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build"`);
       const port = process.env[service.portVariable] ?? String(service.port);
-      const child = spawn(process.execPath, [...serviceNodeFlags(service.name), entry], {
+      this.ports.set(service.name, port);
+      this.supervisor.start({
+        name: service.name,
+        command: process.execPath,
+        args: [...serviceNodeFlags(service.name), entry],
         env: { ...this.env, [service.portVariable]: port },
         stdio: ['ignore', this.output, this.output],
       });
-      this.children.set(service.name, { child, port });
-      child.once('exit', (code, signal) => {
-        this.children.delete(service.name);
-        if (!this.stopping) this.onUnexpectedExit(service.name, String(signal ?? code));
-      });
     }
-    await Promise.all([...this.children].map(([name, { port }]) => this.waitReady(name, port)));
+    await Promise.all([...this.ports].map(([name, port]) => this.waitReady(name, port)));
   }
 
-  /** name -> base URL of every running service. */
+  /** name -> base URL of every service. */
   urls() {
-    return Object.fromEntries([...this.children].map(([name, { port }]) => [name, `http://127.0.0.1:${port}`]));
+    return Object.fromEntries([...this.ports].map(([name, port]) => [name, `http://127.0.0.1:${port}`]));
   }
 
   get writeKey() {
@@ -86,7 +87,8 @@ export class LocalPipeline {
   }
 
   async waitReady(name, port) {
-    const deadline = Date.now() + 120_000;
+    // Long enough for a service that exits at boot to be restarted (Supervisor) and come up.
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (this.stopping) return;
       try {
@@ -95,7 +97,7 @@ export class LocalPipeline {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`${name} did not become ready on port ${port} within 120 s`);
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready on port ${port} within 300 s`);
       await new Promise((done) => setTimeout(done, 250));
     }
   }
@@ -103,16 +105,8 @@ export class LocalPipeline {
   async stop() {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.children.size > 0) this.log('stopping services');
-    await Promise.all(
-      [...this.children.values()].map(
-        ({ child }) =>
-          new Promise((done) => {
-            child.once('exit', done);
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    if (this.ports.size > 0) this.log('stopping services');
+    await this.supervisor.stop();
     await stopAll(this.started, this.log);
   }
 }

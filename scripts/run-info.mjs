@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FILE = resolve(REPO_ROOT, '.cache', 'run.json');
+// TOUCHSTREAM_RUN_INFO_FILE: elsewhere, for a test that runs `npm start` beside a developer's own.
+const FILE = process.env.TOUCHSTREAM_RUN_INFO_FILE ?? resolve(REPO_ROOT, '.cache', 'run.json');
 
 export const DEFAULT_PORTS = { ingest: 3000, identity: 3001, attribution: 3002, 'segment-sink': 3003 };
 const PORT_VARIABLES = { ingest: 'INGEST_PORT', identity: 'IDENTITY_PORT', attribution: 'ATTRIBUTION_PORT', 'segment-sink': 'SINK_PORT' };

@@ -12,7 +12,7 @@ const log = (line) => process.stdout.write(`[touchstream] ${line}\n`);
 const pipeline = new LocalPipeline({
   log,
   onUnexpectedExit: (service, reason) => {
-    log(`${service} exited (${reason}); stopping the rest`);
+    log(`${service} kept exiting (last: ${reason}) and used up its restarts; stopping the rest`);
     void shutdown(1);
   },
 });
