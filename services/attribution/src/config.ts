@@ -34,7 +34,8 @@ const domainListSchema = z.preprocess(
  * - UNWANTED_REFERRALS: referrers that are never a source (payment, sign-in), added to the
  *   built-in list (checkout.stripe.com, paypal.com, accounts.google.com, ...).
  * - ATTRIBUTION_CONSUMER_GROUP: Kafka consumer group (a new group replays from the beginning).
- * - ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: how long a silent consumer keeps its partitions (30 s).
+ * - ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: how long a silent (killed) consumer keeps its partitions
+ *   (10 s; docs/operations.md, "Recovery after a killed consumer").
  * - ATTRIBUTION_CONSUMER_CONCURRENCY: partitions one instance applies at the same time (4: one
  *   batch's Node work overlaps another's SQL; 1 leaves a core idle, docs/benchmarks-attribution.md).
  */
@@ -52,7 +53,7 @@ export const attributionConfigSchema = z
         .regex(/^[a-zA-Z0-9._-]{1,200}$/)
         .default('attribution'),
     ),
-    ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: boundedInt(30_000, 6_000, 300_000),
+    ATTRIBUTION_CONSUMER_SESSION_TIMEOUT_MS: boundedInt(10_000, 6_000, 300_000),
     ATTRIBUTION_CONSUMER_CONCURRENCY: boundedInt(4, 1, 32),
     ATTRIBUTION_SESSION_TIMEOUT_MINUTES: boundedInt(30, 1, 24 * 60),
     ATTRIBUTION_SESSION_MAX_HOURS: boundedInt(24, 1, 7 * 24),

@@ -25,8 +25,13 @@ export const identityConfigSchema = z.object({
   ),
   /** Raw-topic partitions handled at once (each batch is one transaction). */
   IDENTITY_CONSUMER_CONCURRENCY: intSetting(1, 32, 3),
-  /** How long the broker waits for a silent member (a killed process) before rebalancing its partitions. */
-  IDENTITY_CONSUMER_SESSION_TIMEOUT_MS: intSetting(6_000, 300_000, 30_000),
+  /**
+   * How long the broker waits for a silent member (a killed process) before rebalancing its
+   * partitions: a killed instance's partitions stand still this long (docs/operations.md,
+   * "Recovery after a killed consumer"). A batch is one short transaction and heartbeats go out
+   * between batches and retries, so 10 s leaves room.
+   */
+  IDENTITY_CONSUMER_SESSION_TIMEOUT_MS: intSetting(6_000, 300_000, 10_000),
   /** Timeline entries whose event time is older than this are purged (and not written). */
   IDENTITY_TIMELINE_RETENTION_DAYS: intSetting(1, 36_500, 90),
   /** How often the purge runs. */
