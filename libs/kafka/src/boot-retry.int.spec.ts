@@ -58,7 +58,7 @@ describe('a service boot retries a broker that is not ready yet, up to its deadl
     await producerSide.producer.send(producerSide.topic(spec), [{ key: 'a', value: '7' }]);
     await waitFor(() => received.includes(7), { description: 'the message consumed' });
     await producerSide.deleteTopics([producerSide.topic(spec), producerSide.topic('boot.dead-letter.v1')]);
-  });
+  }, 120_000);
 
   it('provisions its topics once a broker that comes up late answers', async () => {
     ownPort = await freePortPair();
@@ -78,7 +78,8 @@ describe('a service boot retries a broker that is not ready yet, up to its deadl
     });
     await expect(provisioning).resolves.toEqual(['late.boot.v1']);
     expect((await runtime.topicIds(['late.boot.v1'])).has('late.boot.v1')).toBe(true);
-  });
+    // kafkajs's own retries (about 20 s) and a broker start (20-30 s on a busy 2-core host).
+  }, 180_000);
 });
 
 function portIsFree(port: number): Promise<boolean> {

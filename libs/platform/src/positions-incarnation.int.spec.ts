@@ -294,5 +294,6 @@ describe('scripts/kafka keeps the broker data across stop and start; reset wipes
       expect.objectContaining({ topic: own.topic, storedNextOffset: '4', highWatermark: '2', reappliedFrom: '0' }),
     ]);
     expect(await own.storedTopicId()).toBe((await own.runtime.topicIds([own.topic])).get(own.topic));
-  });
+    // Two broker starts and a stop: 20-30 s each on a busy 2-core host.
+  }, 240_000);
 });
