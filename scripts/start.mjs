@@ -23,11 +23,18 @@ async function main() {
 
   const { env, generated } = pipeline;
   const urls = pipeline.urls();
-  writeRunInfo({ urls, debugToken: env.DEBUG_TOKEN, adminToken: env.ADMIN_TOKEN, writeKey: pipeline.writeKey, dryRunFile: pipeline.dryRunFile });
+  writeRunInfo({
+    urls,
+    debugToken: env.DEBUG_TOKEN,
+    adminToken: env.ADMIN_TOKEN,
+    writeKey: pipeline.writeKey,
+    dryRunFile: pipeline.dryRunFile,
+  });
   log('ready:');
   for (const [name, url] of Object.entries(urls)) log(`  ${name.padEnd(13)} ${url}`);
   if (generated.DEBUG_TOKEN) log(`DEBUG_TOKEN (generated for this run): ${generated.DEBUG_TOKEN}`);
-  if (generated.ADMIN_TOKEN) log(`ADMIN_TOKEN (generated for this run, written to .cache/run.json for npm run replay): ${generated.ADMIN_TOKEN}`);
+  if (generated.ADMIN_TOKEN)
+    log(`ADMIN_TOKEN (generated for this run, written to .cache/run.json for npm run replay): ${generated.ADMIN_TOKEN}`);
   if (generated.INGEST_WRITE_KEYS) log(`INGEST_WRITE_KEYS (generated for this run): ${generated.INGEST_WRITE_KEYS}`);
   if (!process.env.SEGMENT_WRITE_KEY) log('segment-sink runs in dry-run mode (set SEGMENT_WRITE_KEY to send to Segment)');
   log('send a first event:');
