@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
  * apart from the one before. kafkajs 2.2.4 speaks Metadata only up to v6, which has no ids; this
  * file sends one Metadata v12 request (brokers 3.1 and later) on a plain connection of its own.
  * Only what the request needs is encoded and only what the answer is read for is decoded
- * (docs/decisions/0014-consumer-position-incarnations.md).
+ * (docs/decisions/0015-consumer-position-incarnations.md).
  */
 
 const METADATA_API_KEY = 3;
