@@ -3,7 +3,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SITE } from '@touchstream/synthetic-data';
 import { Pipeline } from '../src/pipeline';
 import { pipelineForSuite } from '../src/pipeline-watch';
-import { reportFaults, runFault, type FaultBench, type FaultOutcome } from './fault-run';
+import { reportFaults, runFault, writeFaultResult, type FaultBench, type FaultOutcome } from './fault-run';
 import { faultMatrix } from './faults';
 import { SteadyLoad } from './steady-load';
 import { ThrowawayBroker, ThrowawayPostgres } from './throwaway-infrastructure';
@@ -41,12 +41,13 @@ describe('faults under load: nothing accepted is lost, nothing stalls', () => {
 
   afterAll(async () => {
     await bench.load.stop(0);
-    if (outcomes.length > 0) process.stdout.write(`\n${reportFaults(outcomes, SUBSET, startedAt)}\n`);
+    if (outcomes.length > 0) process.stdout.write(`\n${reportFaults(outcomes, SUBSET, writeFaultResult(outcomes, SUBSET, startedAt))}\n`);
   });
 
   it.for(FAULTS.map((fault) => [fault.name, fault] as const))('%s', async ([, fault], { annotate }) => {
     const outcome = await runFault(fault, bench);
     outcomes.push(outcome);
+    writeFaultResult(outcomes, SUBSET, startedAt);
     await annotate(
       `accepted ${outcome.accepted}, delivered once ${outcome.deliveredOnce}, duplicated ${outcome.duplicated} ` +
         `(${outcome.extraCopies} copies), missing ${outcome.missing}, recovered in ${outcome.recoverSeconds ?? '-'} s`,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -154,20 +155,38 @@ function lastLines(output: string, count = 3): string {
   return output.trim().split('\n').slice(-count).join(' / ').slice(0, 600);
 }
 
-/** Prints the table and writes the figures to .cache/faults/result.json (docs/reliability.md quotes them). */
-export function reportFaults(outcomes: readonly FaultOutcome[], subset: string, startedAt: Date): string {
-  const table = figuresTable(outcomes);
+/**
+ * Writes the figures so far to .cache/faults/result.json (docs/reliability.md quotes them); after
+ * every fault, so a run stopped half-way still leaves what it measured. Returns the file.
+ */
+export function writeFaultResult(outcomes: readonly FaultOutcome[], subset: string, startedAt: Date): string {
   mkdirSync(FAULTS_CACHE, { recursive: true });
   const file = resolve(FAULTS_CACHE, 'result.json');
   const result = {
     command: subset === 'ci' ? 'FAULTS=ci npm run test:faults' : 'npm run test:faults',
     subset,
+    commit: gitDescription(),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     host: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     faults: outcomes,
   };
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+/** The commit the run measured, marked when the checkout had changes. */
+function gitDescription(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The table of every fault run, with their notes and what failed. */
+export function reportFaults(outcomes: readonly FaultOutcome[], subset: string, file: string): string {
+  const table = figuresTable(outcomes);
   const details = outcomes.flatMap((outcome) => [
     ...outcome.notes.map((note) => `  ${outcome.fault}: ${note}`),
     ...outcome.problems.map((problem) => `  ${outcome.fault}: FAILED ${problem}`),

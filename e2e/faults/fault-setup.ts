@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { ThrowawayBroker, ThrowawayPostgres } from './throwaway-infrastructure';
+import { reapLeftovers, ThrowawayBroker, ThrowawayPostgres } from './throwaway-infrastructure';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +18,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stdout.write(`[fault infrastructure] ${line}\n`);
+  await reapLeftovers(log);
   const broker = await ThrowawayBroker.create();
   const postgres = await ThrowawayPostgres.create();
   const teardown = async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,12 @@ export class ThrowawayBroker {
   }
 
   async start(): Promise<void> {
+    // Recorded first: a run killed before its teardown leaves the broker for the next run to stop.
+    mkdirSync(FAULTS_CACHE, { recursive: true });
+    writeFileSync(
+      resolve(FAULTS_CACHE, `broker-${this.port}.json`),
+      JSON.stringify({ port: this.port, controllerPort: this.controllerPort }),
+    );
     await kafkaScript('start', this.port, this.env);
   }
 
@@ -65,6 +71,7 @@ export class ThrowawayBroker {
   async destroy(): Promise<void> {
     await this.stop().catch(() => undefined);
     rmSync(resolve(REPO_ROOT, '.cache', 'kafka', `run-${this.port}`), { recursive: true, force: true });
+    rmSync(resolve(FAULTS_CACHE, `broker-${this.port}.json`), { force: true });
   }
 }
 
@@ -137,5 +144,29 @@ export class ThrowawayPostgres {
   async destroy(): Promise<void> {
     await this.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Stops and deletes what an earlier run of this checkout left behind when it was killed before its
+ * teardown (Ctrl-C, a timeout): its brokers and Postgres clusters. One fault run per checkout at a time.
+ */
+export async function reapLeftovers(log: (line: string) => void): Promise<void> {
+  if (!existsSync(FAULTS_CACHE)) return;
+  for (const entry of readdirSync(FAULTS_CACHE)) {
+    const broker = /^broker-(\d+)\.json$/.exec(entry);
+    if (broker) {
+      const { port, controllerPort } = JSON.parse(readFileSync(resolve(FAULTS_CACHE, entry), 'utf8')) as {
+        port: number;
+        controllerPort: number;
+      };
+      log(`stopping and deleting the broker an earlier run left on ${port}`);
+      await new ThrowawayBroker(port, controllerPort).destroy();
+    }
+    const postgres = /^postgres-(\d+)$/.exec(entry);
+    if (postgres) {
+      log(`stopping and deleting the Postgres cluster an earlier run left on ${postgres[1]}`);
+      await new ThrowawayPostgres(Number(postgres[1]), resolve(FAULTS_CACHE, entry)).destroy();
+    }
   }
 }
