@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 // Tests run from source: @touchstream/* resolves to each lib's src/index.ts.
 // SWC (not esbuild) compiles the tests so NestJS gets the decorator metadata its DI reads.
-const alias = [{ find: /^@touchstream\/(.*)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts') }];
-const plugins = [swc.vite({ module: { type: 'es6' } })];
+export const alias = [{ find: /^@touchstream\/(.*)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts') }];
+export const plugins = [swc.vite({ module: { type: 'es6' } })];
 
 export default defineConfig({
   test: {
@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'unit',
           // Unit tests first (no infrastructure), then the integration tests.
           sequence: { groupOrder: 0 },
-          include: ['{libs,services}/*/src/**/*.unit.spec.ts'],
+          include: ['{libs,services}/*/src/**/*.unit.spec.ts', 'e2e/*/**/*.unit.spec.ts'],
           environment: 'node',
         },
       },

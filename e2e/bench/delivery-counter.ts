@@ -7,7 +7,8 @@ import type { SegmentReceiver } from '@touchstream/testing';
 export class DeliveryCounter {
   private scanned = 0;
   private events = 0;
-  private readonly firstArrival = new Map<string, number>();
+  /** messageId -> when its first copy arrived, and how many copies did. */
+  private readonly arrivals = new Map<string, { firstAt: number; copies: number }>();
 
   constructor(private readonly receiver: SegmentReceiver) {}
 
@@ -19,7 +20,9 @@ export class DeliveryCounter {
       for (const event of request.events) {
         this.events += 1;
         const id = String(event.messageId);
-        if (!this.firstArrival.has(id)) this.firstArrival.set(id, request.receivedAt);
+        const arrival = this.arrivals.get(id);
+        if (arrival) arrival.copies += 1;
+        else this.arrivals.set(id, { firstAt: request.receivedAt, copies: 1 });
       }
     }
   }
@@ -27,7 +30,7 @@ export class DeliveryCounter {
   /** Distinct messageIds accepted so far. */
   distinct(): number {
     this.update();
-    return this.firstArrival.size;
+    return this.arrivals.size;
   }
 
   /** Accepted events so far, duplicates included. */
@@ -36,9 +39,15 @@ export class DeliveryCounter {
     return this.events;
   }
 
+  /** How many accepted events carried this messageId (more than one: duplicates, which Segment drops by messageId). */
+  copies(messageId: string): number {
+    this.update();
+    return this.arrivals.get(messageId)?.copies ?? 0;
+  }
+
   /** When (Date.now() at the receiver) the first request carrying this messageId arrived. */
   arrivedAt(messageId: string): number | undefined {
     this.update();
-    return this.firstArrival.get(messageId);
+    return this.arrivals.get(messageId)?.firstAt;
   }
 }

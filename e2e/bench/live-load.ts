@@ -56,7 +56,7 @@ const SOURCES = [
 ];
 
 /** A first page view of a new visitor, as analytics.js sends it (about 900 bytes). */
-function pageView(n: number, runId: string): Record<string, unknown> {
+export function pageView(n: number, runId: string): Record<string, unknown> {
   const landing = LANDINGS[n % LANDINGS.length] as (typeof LANDINGS)[number];
   const source = SOURCES[n % SOURCES.length] as (typeof SOURCES)[number];
   const search = source.search.endsWith('gclid=') ? `${source.search}live${n}` : source.search;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
-import { TOPICS, type RawEvent, type TopicSpec } from '@touchstream/contracts';
-import { KafkaRuntime } from '@touchstream/kafka';
+import { deadLetterTopic, TOPICS, type RawEvent, type TopicSpec } from '@touchstream/contracts';
+import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { gaugeValue, settleVerdict, type PipelineSnapshot, type SettleVerdict } from '@touchstream/local-infra';
 import { testKafkaSettings, testLogger, waitFor } from '@touchstream/testing';
 import type { Pipeline, ServiceName } from './pipeline';
 
-type Consumer = Exclude<ServiceName, 'ingest'>;
+export type Consumer = Exclude<ServiceName, 'ingest'>;
 
 /** In pipeline order: what each consuming service reads, and whether it publishes through an outbox. */
 const CONSUMERS: ReadonlyArray<{ service: Consumer; topics: string[]; outbox: boolean }> = [
@@ -113,6 +113,18 @@ export class PipelineWatch {
     } finally {
       await reader.stop();
     }
+  }
+
+  /** Produces messages straight onto a topic, past ingest (acknowledged by the broker when it resolves). */
+  async produce(spec: TopicSpec, messages: OutgoingMessage[]): Promise<void> {
+    await this.runtime.connectProducer();
+    await this.runtime.producer.send(this.runtime.topic(spec), messages);
+  }
+
+  /** How many messages a consuming service has dead-lettered (its dead-letter topic's end offsets). */
+  async deadLettered(service: Consumer): Promise<number> {
+    const ends = await this.endOffsets(deadLetterTopic(this.pipeline.consumerGroup(service)));
+    return Object.values(ends).reduce((sum, end) => sum + end, 0);
   }
 
   /** Every message on a topic, read to its end offsets, its value parsed as JSON. */

@@ -71,14 +71,40 @@ export class Pipeline {
 
   async start(): Promise<void> {
     this.receiver = await startSegmentReceiver({ writeKey: this.segmentWriteKey });
-    // Sequentially: each boot provisions topics and migrates its schema; two cores.
-    for (const service of Object.keys(SERVICES) as ServiceName[]) await this.startService(service);
+    await this.startServices();
+  }
+
+  /**
+   * Sequentially by default: each boot provisions topics and migrates its schema; two cores.
+   * `together` boots them all at once, as `npm start` does.
+   */
+  async startServices(options: { together?: boolean } = {}): Promise<void> {
+    const services = Object.keys(SERVICES) as ServiceName[];
+    if (options.together) await Promise.all(services.map((service) => this.startService(service)));
+    else for (const service of services) await this.startService(service);
+  }
+
+  /** Stops every running service with `signal`, last started first (the receiver and the schemas stay). */
+  async stopServices(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    for (const service of [...this.running.keys()].reverse()) await this.stopService(service, signal);
+  }
+
+  /** Services whose process exited although nobody stopped it (a crash or a fatal error), with its output. */
+  exited(): Array<{ service: ServiceName; code: number | null; output: string }> {
+    return [...this.running]
+      .filter(([, running]) => running.child.exitCode !== null || running.child.signalCode !== null)
+      .map(([service, running]) => ({ service, code: running.child.exitCode, output: running.output() }));
   }
 
   async startService(service: ServiceName): Promise<ServiceProcess> {
     const running = await startServiceProcess(service, this.env(service), SERVICES[service]);
     this.running.set(service, running);
     return running;
+  }
+
+  /** Takes over a service something else started (the same service, as `npm start` runs it): stopService stops it. */
+  adopt(service: ServiceName, running: ServiceProcess): void {
+    this.running.set(service, running);
   }
 
   url(service: ServiceName): string {
@@ -88,9 +114,17 @@ export class Pipeline {
   }
 
   /** SIGKILL: no shutdown hook runs, as in a crash. */
-  async kill(service: ServiceName): Promise<void> {
-    await this.running.get(service)?.stop('SIGKILL');
+  kill(service: ServiceName): Promise<void> {
+    return this.stopService(service, 'SIGKILL');
+  }
+
+  async stopService(service: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.running.get(service)?.stop(signal);
     this.running.delete(service);
+  }
+
+  isRunning(service: ServiceName): boolean {
+    return this.running.has(service);
   }
 
   async debugGet<T>(service: ServiceName, path: string): Promise<{ status: number; body: T }> {
@@ -109,10 +143,7 @@ export class Pipeline {
 
   /** Stops every service and the receiver, then drops the pipeline's schemas (each run left three behind). */
   async stop(): Promise<void> {
-    for (const [service, running] of [...this.running].reverse()) {
-      await running.stop('SIGTERM');
-      this.running.delete(service);
-    }
+    await this.stopServices('SIGTERM');
     await this.receiver?.close();
     const { databaseUrl } = testInfrastructure();
     for (const schema of Object.values(this.schemas())) await dropSchema(databaseUrl, schema);

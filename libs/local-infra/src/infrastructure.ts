@@ -54,10 +54,11 @@ export function dockerAnswers(): boolean {
   }
 }
 
-function kafkaScript(command: 'start' | 'stop', port: number) {
+/** Runs scripts/kafka for the broker on `port` (its controller on port+1 unless `env` says otherwise). */
+export function kafkaScript(command: 'start' | 'stop' | 'reset', port: number, env: Record<string, string> = {}) {
   return run('bash', [resolve(REPO_ROOT, 'scripts/kafka'), command], {
     cwd: REPO_ROOT,
-    env: { ...process.env, KAFKA_PORT: String(port) },
+    env: { ...process.env, ...env, KAFKA_PORT: String(port) },
     maxBuffer: 10 * 1024 * 1024,
   });
 }
