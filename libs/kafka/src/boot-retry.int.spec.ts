@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freeBrokerPort } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { testKafkaSettings, testNamespace, waitFor } from '@touchstream/testing';
 import { KafkaRuntime } from './runtime';
@@ -61,7 +61,7 @@ describe('a service boot retries a broker that is not ready yet, up to its deadl
   }, 120_000);
 
   it('provisions its topics once a broker that comes up late answers', async () => {
-    ownPort = await freePortPair();
+    ownPort = await freeBrokerPort();
     const lines: string[] = [];
     const runtime = new KafkaRuntime(
       { brokers: [`127.0.0.1:${ownPort}`], clientId: 'boot-test', topicPrefix: 'late' },
@@ -81,19 +81,3 @@ describe('a service boot retries a broker that is not ready yet, up to its deadl
     // kafkajs's own retries (about 20 s) and a broker start (20-30 s on a busy 2-core host).
   }, 180_000);
 });
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
-  }
-  throw new Error('no free pair of ports for a test broker');
-}

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   migrate,
 } from '@touchstream/database';
 import { KafkaRuntime, type BatchConsumer, type KafkaSettings } from '@touchstream/kafka';
+import { freeBrokerPort } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { dropSchema, testInfrastructure, testKafkaSettings, testNamespace, waitFor } from '@touchstream/testing';
 import { countPositionResets } from './kafka.module';
@@ -205,24 +205,6 @@ describe('stored consumer positions and a topic created anew (shared broker)', (
   });
 });
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** OWN_KAFKA_PORT when set (with its controller port next to it), else a free pair. */
-async function ownBrokerPort(): Promise<number> {
-  if (process.env.OWN_KAFKA_PORT) return Number(process.env.OWN_KAFKA_PORT);
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
-  }
-  throw new Error('no free pair of ports for a test broker');
-}
-
 describe('scripts/kafka keeps the broker data across stop and start; reset wipes it (own broker)', () => {
   let port: number;
   let dataSource: DataSource;
@@ -247,7 +229,7 @@ describe('scripts/kafka keeps the broker data across stop and start; reset wipes
   };
 
   beforeAll(async () => {
-    port = await ownBrokerPort();
+    port = process.env.OWN_KAFKA_PORT ? Number(process.env.OWN_KAFKA_PORT) : await freeBrokerPort();
     await kafka('reset'); // whatever an earlier run left on this port
     await kafka('start');
     ({ dataSource, schema } = await schemaWithPositions('incarnation-own'));

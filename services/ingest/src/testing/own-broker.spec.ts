@@ -4,31 +4,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, portAnswers } from '@touchstream/local-infra';
+import { REPO_ROOT, freeBrokerPort, portAnswers } from '@touchstream/local-infra';
 import { waitFor } from '@touchstream/testing';
 
 const run = promisify(execFile);
 const SCRIPT = resolve(REPO_ROOT, 'scripts/kafka');
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** A client port whose neighbour (the KRaft controller port) is free too. */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
-  }
-  throw new Error('no free pair of ports for a test broker');
-}
 
 export class OwnBroker {
   private paused = false;
@@ -45,7 +27,7 @@ export class OwnBroker {
 
   /** Formats a fresh data directory and starts the broker (scripts/kafka start). */
   static async start(): Promise<OwnBroker> {
-    const broker = new OwnBroker(await freePortPair());
+    const broker = new OwnBroker(await freeBrokerPort());
     await broker.script('start');
     return broker;
   }
