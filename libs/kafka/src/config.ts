@@ -1,4 +1,5 @@
 import type { TopicSpec } from '@touchstream/contracts';
+import type { KafkaSasl, KafkaTls } from './security';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -22,6 +23,10 @@ export interface KafkaSettings {
    * is stuck, and the service not ready (BatchConsumer's stuckAfterMs).
    */
   consumerStuckAfterMs?: number;
+  /** TLS to the brokers (KAFKA_SSL*); absent: plaintext. */
+  tls?: KafkaTls;
+  /** SASL authentication (KAFKA_SASL_*); absent: none. */
+  sasl?: KafkaSasl;
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, type TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
-import { brokerReachable, deleteTopics, provisionTopics } from './admin';
+import { brokerReachable, checkBrokerAccess, deleteTopics, provisionTopics } from './admin';
 import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
 import { isRetriable } from './errors';
@@ -13,6 +13,7 @@ import type { StuckPartition } from './partition-progress';
 import { DeadLetterPublisher } from './dead-letter';
 import { EventProducer, type EventProducerOptions } from './producer';
 import { TopicReader } from './topic-reader';
+import { asAccessFailure } from './security';
 
 export type ConsumerOptions<T> = Omit<BatchConsumerOptions<T>, 'deadLetters'>;
 
@@ -59,9 +60,24 @@ export class KafkaRuntime {
     await this.atBoot('connect the producer', () => this.producer.connect());
   }
 
-  /** A fresh broker may still be electing leaders or loading its coordinator: retry, bounded. */
+  /**
+   * Fails at once with a KafkaAccessError (naming the setting to fix) when the broker refuses the
+   * credentials or the client refuses the broker's certificate; the services call it first at boot.
+   */
+  checkAccess(timeoutMs = 10_000): Promise<void> {
+    return checkBrokerAccess(this.settings, timeoutMs);
+  }
+
+  /**
+   * A fresh broker may still be electing leaders or loading its coordinator: retry, bounded. A
+   * refused login or certificate is not retried: it stops the boot with its KafkaAccessError.
+   */
   private atBoot<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    return retryRetriable(operation, {
+    const once = () =>
+      operation().catch((error: unknown) => {
+        throw asAccessFailure(error, this.settings) ?? error;
+      });
+    return retryRetriable(once, {
       attempts: 10,
       isRetriable,
       onRetry: (error, attempt) => this.logger.warn(`could not ${what} yet; retrying`, { attempt, errorMessage: (error as Error).message }),
