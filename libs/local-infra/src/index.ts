@@ -3,3 +3,4 @@ export * from './settle';
 export * from './demo-report';
 export * from './free-port';
 export * from './service-node-flags';
+export * from './sasl-ssl-broker';
