@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTlsPostgres, type TlsPostgres } from '@touchstream/testing';
-import { createDataSource } from './data-source';
-import { databaseConnection, describeDatabaseTlsFailure } from './database-tls';
-import { ensureDatabase } from './ensure-database';
+import { createDataSource, databaseConnection, describeDatabaseTlsFailure, ensureDatabase } from '@touchstream/database';
 
 /** What the server says about this session's transport. */
 async function sessionTls(url: string, ca?: string): Promise<{ ssl: boolean; version: string }> {
