@@ -17,6 +17,7 @@ export const FILE_SETTINGS = [
   'INGEST_WRITE_KEYS',
   'SEGMENT_SHARED_SECRET',
   'SEGMENT_WRITE_KEY',
+  'SEGMENT_PROXY_WRITE_KEY',
 ] as const;
 
 export interface SecretFilesResult {
