@@ -25,6 +25,8 @@ export class Pipeline {
   readonly namespace: ReturnType<typeof testNamespace>;
   receiver!: SegmentReceiver;
   private readonly running = new Map<ServiceName, ServiceProcess>();
+  /** Instances started beside the first of their service (scale-out), in the same consumer group. */
+  private readonly extra = new Set<ServiceProcess>();
 
   constructor(
     label: string,
@@ -107,6 +109,23 @@ export class Pipeline {
     this.running.set(service, running);
   }
 
+  /**
+   * One more instance of a service, with the same settings (so the same consumer group). It is
+   * ready once its consumers joined: after the group's rebalance, which waits for every member to
+   * finish its batch in flight, hence the longer wait.
+   */
+  async startInstance(service: ServiceName): Promise<ServiceProcess> {
+    const running = await startServiceProcess(service, this.env(service), SERVICES[service], { readyTimeoutMs: 180_000 });
+    this.extra.add(running);
+    return running;
+  }
+
+  /** Stops an instance as an orchestrator scaling down would: SIGTERM, so it leaves its group. */
+  async stopInstance(instance: ServiceProcess): Promise<number | null> {
+    this.extra.delete(instance);
+    return instance.stop('SIGTERM');
+  }
+
   url(service: ServiceName): string {
     const running = this.running.get(service);
     if (!running) throw new Error(`${service} is not running`);
@@ -143,6 +162,7 @@ export class Pipeline {
 
   /** Stops every service and the receiver, then drops the pipeline's schemas (each run left three behind). */
   async stop(): Promise<void> {
+    for (const instance of [...this.extra]) await this.stopInstance(instance);
     await this.stopServices('SIGTERM');
     await this.receiver?.close();
     const { databaseUrl } = testInfrastructure();

@@ -1,6 +1,7 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { Logger } from '@touchstream/logging';
 import { TypeOrmJsonLogger } from './typeorm-logger';
+import { databaseConnection } from './database-tls';
 
 /** A migration class, as typeorm instantiates it. */
 export type MigrationClass = new () => MigrationInterface;
@@ -11,6 +12,8 @@ export interface DatabaseSettings {
   schema: string;
   /** Pool size: a consumer holds one connection per in-flight batch. */
   poolSize?: number;
+  /** PEM CA the server's certificate must chain to (DATABASE_SSL_CA); TLS itself is DATABASE_URL's sslmode. */
+  sslCa?: string;
 }
 
 /**
@@ -23,9 +26,11 @@ export function createDataSource(
   migrations: readonly MigrationClass[],
   logger: Logger = new Logger({ service: `touchstream-${settings.schema}` }),
 ): DataSource {
+  const connection = databaseConnection(settings.url, settings.sslCa);
   return new DataSource({
     type: 'postgres',
-    url: settings.url,
+    url: connection.connectionString,
+    ssl: connection.ssl,
     schema: settings.schema,
     synchronize: false,
     migrationsRun: false,

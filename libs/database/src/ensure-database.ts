@@ -1,16 +1,18 @@
 import { Client } from 'pg';
+import { databaseConnection } from './database-tls';
 
 /**
  * Creates the database named in `url` when it does not exist yet, connecting to the server's
  * `postgres` database to do so. Lets `npm start` and the tests run on a fresh server.
  */
-export async function ensureDatabase(url: string): Promise<void> {
+export async function ensureDatabase(url: string, sslCa?: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   if (!name || name === 'postgres') return;
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
+  const { connectionString, ssl } = databaseConnection(admin.toString(), sslCa);
+  const client = new Client({ connectionString, ssl });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -1,5 +1,7 @@
 export * from './analyze';
 export * from './data-source';
+export * from './database-tls';
+export * from './session-settings';
 export * from './ensure-database';
 export * from './outbox';
 export * from './migrations/platform-tables';

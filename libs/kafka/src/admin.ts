@@ -1,7 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
+import { securityOptions } from './client';
 import { topicName, type KafkaSettings } from './config';
+import { asAccessFailure } from './security';
 
 /**
  * Creates the topics a service needs at boot, with their partitions and retention. Idempotent:
@@ -77,6 +79,7 @@ export async function brokerReachable(settings: KafkaSettings, timeoutMs: number
   const admin = new Kafka({
     clientId: `${settings.clientId}-probe`,
     brokers: settings.brokers,
+    ...securityOptions(settings),
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
@@ -96,5 +99,32 @@ export async function brokerReachable(settings: KafkaSettings, timeoutMs: number
   } finally {
     clearTimeout(timer);
     void probe.finally(() => admin.disconnect().catch(() => undefined));
+  }
+}
+
+/**
+ * Asks a broker once, without retries, whether it accepts this client's TLS and SASL settings:
+ * throws the KafkaAccessError of a refused login or an untrusted certificate (which kafkajs would
+ * otherwise retry as if the broker were merely down), and returns quietly on anything else (a
+ * broker that is not up yet is the bounded boot retries' business).
+ */
+export async function checkBrokerAccess(settings: KafkaSettings, timeoutMs: number): Promise<void> {
+  const admin = new Kafka({
+    clientId: `${settings.clientId}-access`,
+    brokers: settings.brokers,
+    ...securityOptions(settings),
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    const refused = asAccessFailure(error, settings);
+    if (refused) throw refused;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

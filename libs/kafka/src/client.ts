@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@touchstream/logging';
 import type { KafkaSettings } from './config';
 
@@ -21,10 +21,27 @@ function bridgeLogs(logger: Logger) {
     };
 }
 
+/**
+ * The TLS and SASL part of a kafkajs client's configuration. A CA given replaces the system's
+ * trust store (only brokers it signed are trusted); none given keeps it (public certificates).
+ */
+export function securityOptions(settings: Pick<KafkaSettings, 'tls' | 'sasl'>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { tls, sasl } = settings;
+  const ssl: KafkaConfig['ssl'] = tls
+    ? tls.ca || tls.cert
+      ? { rejectUnauthorized: true, ...(tls.ca ? { ca: [tls.ca] } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) }
+      : true
+    : undefined;
+  // kafkajs's SASLOptions is a union keyed by the mechanism literal; ours are the same three.
+  const login = sasl ? ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl']) : undefined;
+  return { ...(ssl ? { ssl } : {}), ...(login ? { sasl: login } : {}) };
+}
+
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...securityOptions(settings),
     connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
     requestTimeout: settings.requestTimeoutMs ?? 30_000,
     logLevel: logger.isEnabled('debug') ? logLevel.INFO : logLevel.WARN,

@@ -1,4 +1,5 @@
 import type { TopicSpec } from '@touchstream/contracts';
+import type { KafkaSasl, KafkaTls } from './security';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -27,6 +28,10 @@ export interface KafkaSettings {
    * (provisioning, connecting the producer, starting a consumer) before the boot fails.
    */
   bootTimeoutMs?: number;
+  /** TLS to the brokers (KAFKA_SSL*); absent: plaintext. */
+  tls?: KafkaTls;
+  /** SASL authentication (KAFKA_SASL_*); absent: none. */
+  sasl?: KafkaSasl;
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, spec: TopicSpec | string): string {

@@ -9,6 +9,7 @@ export * from './messages';
 export * from './partition-progress';
 export * from './producer';
 export * from './runtime';
+export * from './security';
 export * from './topic-reader';
 export * from './consumer-groups';
 export * from './topic-ids';

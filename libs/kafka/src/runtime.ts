@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, type TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
-import { brokerReachable, deleteTopics, provisionTopics } from './admin';
+import { brokerReachable, checkBrokerAccess, deleteTopics, provisionTopics } from './admin';
 import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
 import { transientAtBoot } from './errors';
@@ -15,6 +15,7 @@ import { EventProducer, type EventProducerOptions } from './producer';
 import { TopicReader } from './topic-reader';
 import { describeTopicIds } from './topic-ids';
 import type { PositionIncarnationChange } from './messages';
+import { asAccessFailure } from './security';
 
 export type ConsumerOptions<T> = Omit<BatchConsumerOptions<T>, 'deadLetters'>;
 
@@ -71,13 +72,26 @@ export class KafkaRuntime {
   }
 
   /**
+   * Fails at once with a KafkaAccessError (naming the setting to fix) when the broker refuses the
+   * credentials or the client refuses the broker's certificate; the services call it first at boot.
+   */
+  checkAccess(timeoutMs = 10_000): Promise<void> {
+    return checkBrokerAccess(this.settings, timeoutMs);
+  }
+
+  /**
    * A broker still starting, electing leaders or spreading a just-created topic's metadata
    * ("This server does not host this topic-partition"): retried with backoff until the boot
-   * deadline (KAFKA_BOOT_TIMEOUT_MS), then the boot fails with the last error.
+   * deadline (KAFKA_BOOT_TIMEOUT_MS), then the boot fails with the last error. A refused login or
+   * certificate is never retried: it stops the boot at once with its KafkaAccessError.
    */
   private atBoot<T>(what: string, operation: () => Promise<T>): Promise<T> {
     const deadlineMs = this.settings.bootTimeoutMs ?? 60_000;
-    return retryRetriable(operation, {
+    const once = () =>
+      operation().catch((error: unknown) => {
+        throw asAccessFailure(error, this.settings) ?? error;
+      });
+    return retryRetriable(once, {
       deadlineMs,
       isRetriable: transientAtBoot,
       onRetry: (error, attempt, waitMs) =>

@@ -4,3 +4,4 @@ export * from './demo-report';
 export * from './free-port';
 export * from './service-node-flags';
 export * from './supervisor';
+export * from './sasl-ssl-broker';

@@ -1,6 +1,8 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DatabaseAccessError } from '@touchstream/database';
+import { KafkaAccessError } from '@touchstream/kafka';
 import { describeError, Logger } from '@touchstream/logging';
 import { answerWrongMethodWith405, fastifyTimeoutOptions, HTTP_TIMEOUTS, type HttpTimeouts } from './http-server';
 import { NestLoggerAdapter } from './nest-logger';
@@ -77,7 +79,11 @@ export async function runService(module: DynamicModule, options: BootstrapOption
     process.once('SIGTERM', () => close('SIGTERM'));
     process.once('SIGINT', () => close('SIGINT'));
   } catch (error) {
-    logger.error(`${options.service} failed to start`, describeError(error));
+    // A refused login, an untrusted certificate or a pooler dropping the session settings: one
+    // line saying what to fix, no stack (retrying or reading code will not help).
+    if (error instanceof KafkaAccessError) logger.error(`${options.service} cannot start: ${error.message}`, { setting: error.setting });
+    else if (error instanceof DatabaseAccessError) logger.error(`${options.service} cannot start: ${error.message}`);
+    else logger.error(`${options.service} failed to start`, describeError(error));
     process.exit(1);
   }
 }

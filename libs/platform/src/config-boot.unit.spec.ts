@@ -28,7 +28,15 @@ function boot(env: Record<string, string>) {
     if (!(error instanceof Exited)) throw error;
     code = error.code;
   }
-  return { code, lines: log.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>), summary };
+  return {
+    code,
+    lines: log
+      .trimEnd()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+    summary,
+  };
 }
 
 describe('loadConfigOrExit: configuration errors at boot', () => {

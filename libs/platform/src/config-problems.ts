@@ -21,7 +21,9 @@ function requirement(name: string, issue: z.core.$ZodIssue): string {
       return `must be one of ${issue.values.map((value) => String(value)).join(', ')}`;
     case 'too_small':
       if (isPort) return 'must be a port number (0-65535)';
-      return issue.origin === 'string' ? `must be at least ${String(issue.minimum)} characters` : `must be at least ${String(issue.minimum)}`;
+      return issue.origin === 'string'
+        ? `must be at least ${String(issue.minimum)} characters`
+        : `must be at least ${String(issue.minimum)}`;
     case 'too_big':
       if (isPort) return 'must be a port number (0-65535)';
       return issue.origin === 'string' ? `must be at most ${String(issue.maximum)} characters` : `must be at most ${String(issue.maximum)}`;

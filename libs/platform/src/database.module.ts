@@ -2,7 +2,12 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicat
 import { DataSource } from 'typeorm';
 import {
   createDataSource,
+  DatabaseAccessError,
+  databaseConnection,
+  describeDatabaseTlsFailure,
+  describePoolerRefusal,
   ensureDatabase,
+  sessionSettingsProblem,
   migrate,
   readServerSettings,
   serverSettingWarnings,
@@ -40,6 +45,30 @@ async function warnAboutServerSettings(dataSource: DataSource, logger: Logger): 
   }
 }
 
+/**
+ * Connects as the settings say, turning what no retry can fix (an untrusted certificate, a server
+ * without TLS, a pooler refusing or dropping the startup options) into one DatabaseAccessError line.
+ */
+async function connect(settings: DatabaseSettings, migrations: readonly MigrationClass[], logger: Logger): Promise<DataSource> {
+  const connection = databaseConnection(settings.url, settings.sslCa);
+  const refused = (error: unknown): never => {
+    const line = describeDatabaseTlsFailure(error, connection, settings.sslCa !== undefined) ?? describePoolerRefusal(error);
+    throw line ? new DatabaseAccessError(line, { cause: error }) : error;
+  };
+  await ensureDatabase(settings.url, settings.sslCa).catch(refused);
+  const dataSource = createDataSource(settings, migrations, logger);
+  await dataSource.initialize().catch(refused);
+  const [session] = await dataSource.query<Array<{ synchronous_commit: string; jit: string | null }>>(
+    "SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('jit', true) AS jit",
+  );
+  const problem = session ? sessionSettingsProblem(session) : undefined;
+  if (problem) {
+    await dataSource.destroy();
+    throw new DatabaseAccessError(problem);
+  }
+  return dataSource;
+}
+
 /** The service's own schema, migrated at boot; typeorm's DataSource injected where needed. */
 @Global()
 @Module({})
@@ -52,9 +81,7 @@ export class DatabaseModule {
           provide: DataSource,
           inject: [Logger, ReadinessRegistry],
           useFactory: async (logger: Logger, readiness: ReadinessRegistry) => {
-            await ensureDatabase(options.settings.url);
-            const dataSource = createDataSource(options.settings, options.migrations, logger);
-            await dataSource.initialize();
+            const dataSource = await connect(options.settings, options.migrations, logger);
             await warnAboutServerSettings(dataSource, logger);
             if (options.runMigrations ?? true) {
               const applied = await migrate(dataSource);

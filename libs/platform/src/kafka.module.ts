@@ -74,6 +74,7 @@ export class KafkaModule {
           inject: [Logger, ReadinessRegistry, MetricsRegistry],
           useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry) => {
             const runtime = new KafkaRuntime(options.settings, logger, options.producer);
+            await runtime.checkAccess();
             countPositionResets(runtime, metrics);
             runtime.observeConsumers(({ groupId, topic, partition, lag }) =>
               metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag),

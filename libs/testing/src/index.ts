@@ -6,3 +6,5 @@ export * from './migrations';
 export * from './segment-receiver';
 export * from './replay';
 export * from './poison-events';
+export * from './sasl-ssl-broker';
+export * from './tls-postgres';

@@ -19,7 +19,12 @@ export interface ServiceProcess {
  * Runs a service's compiled entry point (services/<name>/dist/main.js) as its own process, the
  * way `npm start` and the Docker image do (with its declared Node flags), and waits until it answers /ready.
  */
-export async function startServiceProcess(service: string, env: Record<string, string>, portVariable: string): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  service: string,
+  env: Record<string, string>,
+  portVariable: string,
+  options: { readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
   const entry = resolve(REPO_ROOT, 'services', service, 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
@@ -43,7 +48,7 @@ export async function startServiceProcess(service: string, env: Record<string, s
       const response = await fetch(`${url}/ready`);
       return response.status === 200;
     },
-    { timeoutMs: 45_000, intervalMs: 200, description: `${service} to answer /ready` },
+    { timeoutMs: options.readyTimeoutMs ?? 45_000, intervalMs: 200, description: `${service} to answer /ready` },
   );
   exitedEarly.catch(() => undefined);
   await Promise.race([ready, exitedEarly]).catch((error: unknown) => {

@@ -1,0 +1,129 @@
+import { FatalError } from './errors';
+
+/** The SASL mechanisms the services speak (what Confluent Cloud, MSK, Aiven and Redpanda offer). */
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * TLS to the brokers. Without a CA the system's trust store verifies them (managed Kafka with a
+ * public certificate); with one, only that CA is trusted. A client certificate and key make it mTLS.
+ * The broker's certificate is always verified, host name included: there is no switch to skip it.
+ */
+export interface KafkaTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface KafkaSasl {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}
+
+/**
+ * The broker refused this client's credentials or this client refused the broker's certificate:
+ * no retry can change that, so a service stops its boot with this one line, naming the setting
+ * to fix, instead of retrying forever.
+ */
+export class KafkaAccessError extends FatalError {
+  constructor(
+    readonly setting: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KafkaAccessError';
+  }
+}
+
+/** Node's TLS verification failures: the broker's certificate is not one this client trusts. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+
+/** kafkajs protocol error types of a refused SASL handshake or authentication. */
+const SASL_REFUSALS = new Set(['SASL_AUTHENTICATION_FAILED', 'ILLEGAL_SASL_STATE']);
+
+function* causes(error: unknown): Generator<{ name?: unknown; code?: unknown; type?: unknown; message?: unknown }> {
+  const seen = new Set<unknown>();
+  let current = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    yield current;
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/** The part of kafkajs's message worth repeating (it prefixes connection errors with its own words). */
+function brokerSaid(message: unknown): string {
+  return (typeof message === 'string' ? message : '').replace(/^(Connection error|Failed to connect): /, '');
+}
+
+/**
+ * The KafkaAccessError an error amounts to, when it is an authentication or certificate failure;
+ * undefined for anything else (a broker that is down or still starting stays retriable).
+ */
+export function asAccessFailure(
+  error: unknown,
+  settings: { brokers: string[]; tls?: KafkaTls; sasl?: KafkaSasl },
+): KafkaAccessError | undefined {
+  if (error instanceof KafkaAccessError) return error;
+  for (const candidate of causes(error)) {
+    const { code, type, name } = candidate;
+    if (name === 'KafkaJSSASLAuthenticationError' || (typeof type === 'string' && SASL_REFUSALS.has(type))) {
+      const who = settings.sasl ? `${settings.sasl.mechanism} as user "${settings.sasl.username}"` : 'SASL';
+      return new KafkaAccessError(
+        'KAFKA_SASL_PASSWORD',
+        `Kafka refused the SASL login (${who}): check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (broker: ${brokerSaid(candidate.message)})`,
+        { cause: error },
+      );
+    }
+    if (type === 'UNSUPPORTED_SASL_MECHANISM') {
+      return new KafkaAccessError(
+        'KAFKA_SASL_MECHANISM',
+        `the broker does not offer KAFKA_SASL_MECHANISM=${settings.sasl?.mechanism ?? '(none)'} on ${settings.brokers.join(', ')}`,
+        { cause: error },
+      );
+    }
+    if (typeof code !== 'string') continue;
+    if (UNTRUSTED_CERTIFICATE.has(code)) {
+      const trusted = settings.tls?.ca ? 'the CA in KAFKA_SSL_CA' : "the system's trust store (no KAFKA_SSL_CA set)";
+      return new KafkaAccessError(
+        'KAFKA_SSL_CA',
+        `the Kafka broker's TLS certificate is not trusted by ${trusted}: check KAFKA_SSL_CA (${code}: ${brokerSaid(candidate.message)})`,
+        { cause: error },
+      );
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return new KafkaAccessError(
+        'KAFKA_BROKERS',
+        `the Kafka broker's TLS certificate does not name the host in KAFKA_BROKERS (${brokerSaid(candidate.message)})`,
+        { cause: error },
+      );
+    }
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+      return new KafkaAccessError(
+        'KAFKA_SSL',
+        `KAFKA_SSL is on but ${settings.brokers.join(', ')} does not speak TLS (a PLAINTEXT or SASL_PLAINTEXT listener?)`,
+        { cause: error },
+      );
+    }
+    if (code.startsWith('ERR_SSL_') && /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA/i.test(code)) {
+      return new KafkaAccessError(
+        'KAFKA_SSL_CERT',
+        `the Kafka broker refused this client's certificate: check KAFKA_SSL_CERT and KAFKA_SSL_KEY (${code})`,
+        { cause: error },
+      );
+    }
+  }
+  return undefined;
+}
