@@ -8,6 +8,7 @@
 // commands work on a fresh machine. TOUCHSTREAM_NODE_FETCH=0 stops with the message instead.
 // Written for any Node.js (no newer syntax or APIs), since the whole point is to run on old ones.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +34,8 @@ function runAndExit(command, args) {
     process.stderr.write(`could not run ${command}: ${error.message}\n`);
     process.exit(1);
   });
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));
+  // A child ended by a signal exits as a shell reports it: 128 + the signal's number.
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
 const [script, ...args] = process.argv.slice(2);
