@@ -6,7 +6,7 @@ import { brokerReachable, checkBrokerAccess, deleteTopics, provisionTopics } fro
 import { consumerGroupLag, resetConsumerGroup, type PartitionLag } from './consumer-groups';
 import { retryRetriable } from './backoff';
 import { transientAtBoot } from './errors';
-import { createKafka } from './client';
+import { createKafka, securityOptions } from './client';
 import { groupName, topicName, type KafkaSettings } from './config';
 import { BatchConsumer, type BatchConsumerOptions } from './consumer';
 import type { StuckPartition } from './partition-progress';
@@ -155,6 +155,7 @@ export class KafkaRuntime {
     return describeTopicIds(this.settings.brokers, topics, {
       clientId: `${this.settings.clientId}-topic-ids`,
       timeoutMs: this.settings.requestTimeoutMs ?? 10_000,
+      security: securityOptions(this.settings),
     });
   }
 

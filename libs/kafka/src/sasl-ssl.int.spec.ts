@@ -6,7 +6,7 @@ import { saslSslBroker, saslSslKafkaSettings, testLogger, testNamespace, waitFor
 import { jsonDecoder } from './codec';
 import type { KafkaSettings } from './config';
 import { KafkaRuntime } from './runtime';
-import { KafkaAccessError, type SaslMechanism } from './security';
+import { asAccessFailure, KafkaAccessError, type SaslMechanism } from './security';
 
 const valueSchema = z.object({ n: z.number().int() });
 const TOPIC = { name: 'secure.v1', partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const };
@@ -69,6 +69,42 @@ describe('libs/kafka over SASL_SSL (TLS with CA verification, SASL login)', () =
       tls: { ...base.tls, cert: readFileSync(broker.certFile, 'utf8'), key: readFileSync(broker.keyFile, 'utf8') },
     };
     await expect(roundTrip(settings, 'mtls')).resolves.toHaveLength(20);
+  });
+
+  it(
+    'reads topic ids (Metadata v12) with the same TLS and login as the clients: plain, scram-sha-512 and mTLS',
+    { timeout: 60_000 },
+    async () => {
+      const prefix = `${namespace.topicPrefix}.ids`;
+      const plain = new KafkaRuntime(settingsFor('plain', prefix), testLogger());
+      runtimes.push(plain);
+      await plain.provision([TOPIC]);
+      const topic = plain.topic(TOPIC);
+      const id = (await plain.topicIds([topic])).get(topic);
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 16 bytes, base64url
+      const scram = settingsFor('scram-sha-512', prefix);
+      const mtls = {
+        ...scram,
+        tls: { ...scram.tls, cert: readFileSync(broker.certFile, 'utf8'), key: readFileSync(broker.keyFile, 'utf8') },
+      };
+      for (const settings of [scram, mtls]) {
+        const runtime = new KafkaRuntime(settings, testLogger());
+        runtimes.push(runtime);
+        // The same incarnation whatever the login; a topic the broker does not know is left out.
+        expect(await runtime.topicIds([topic, `${topic}.missing`])).toEqual(new Map([[topic, id]]));
+      }
+    },
+  );
+
+  it('reports a refused login on the topic-id request as one, not as an old broker', async () => {
+    const settings = {
+      ...settingsFor('scram-sha-512'),
+      sasl: { mechanism: 'scram-sha-512' as const, username: broker.username, password: 'wrong' },
+    };
+    const refused = await new KafkaRuntime(settings, testLogger()).topicIds(['any.v1']).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).not.toMatch(/older than|Metadata up to/);
+    expect(asAccessFailure(refused, settings)?.setting).toBe('KAFKA_SASL_PASSWORD');
   });
 
   it('refuses a wrong password at once, naming KAFKA_SASL_PASSWORD, and the boot steps do not retry it', async () => {

@@ -1,11 +1,13 @@
-import { Socket } from 'node:net';
+import type { KafkaConfig } from 'kafkajs';
+import { withKafkajsConnection } from './kafkajs-connection';
 
 /**
  * Kafka topic ids (KIP-516): every incarnation of a topic gets its own id, so a topic deleted and
  * created again under the same name, or created again on a broker that lost its data, is told
  * apart from the one before. kafkajs 2.2.4 speaks Metadata only up to v6, which has no ids; this
- * file sends one Metadata v12 request (brokers 3.1 and later) on a plain connection of its own.
- * Only what the request needs is encoded and only what the answer is read for is decoded
+ * file sends one Metadata v12 request (brokers 3.1 and later) over a kafkajs connection of its own
+ * (kafkajs-connection.ts), so TLS and SASL are those of the kafkajs clients. Only what the request
+ * needs is encoded and only what the answer is read for is decoded
  * (docs/decisions/0015-consumer-position-incarnations.md).
  */
 
@@ -16,13 +18,16 @@ const ZERO_UUID = Buffer.alloc(16);
 
 export interface TopicIdOptions {
   clientId: string;
-  /** For connecting and for the answer, per broker tried. */
+  /** For connecting, for the login and for the answer, per broker tried. */
   timeoutMs: number;
+  /** TLS and SASL as the kafkajs clients use them (client.ts securityOptions). */
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
 /**
  * The topic ids of `topics` (base64url, as Kafka's tools print them), asking the brokers in turn
- * until one answers. A topic the broker does not know is left out. Throws when no broker answered.
+ * until one answers. A topic the broker does not know is left out. Throws when no broker answered;
+ * the error's cause is the last broker's (a refused login or certificate stays recognisable).
  */
 export async function describeTopicIds(
   brokers: readonly string[],
@@ -32,14 +37,27 @@ export async function describeTopicIds(
   let lastError: unknown = new Error('no broker to ask');
   for (const broker of brokers) {
     const separator = broker.lastIndexOf(':');
+    const host = broker.slice(0, separator);
+    const port = Number(broker.slice(separator + 1));
     try {
-      const answer = await exchange(
-        broker.slice(0, separator),
-        Number(broker.slice(separator + 1)),
-        metadataRequest(topics, options.clientId),
-        options.timeoutMs,
+      return await withKafkajsConnection(
+        { host, port, clientId: options.clientId, timeoutMs: options.timeoutMs, security: options.security },
+        async (versions, send) => {
+          // Known from the ApiVersions answer, not guessed from a closed connection: a connection
+          // closed during TLS or the SASL login fails in connect, with kafkajs's own error.
+          const newest = versions(METADATA_API_KEY)?.maxVersion ?? -1;
+          if (newest < METADATA_VERSION) {
+            throw new Error(`${broker} speaks Metadata up to v${newest}, topic ids need v12 (Kafka 3.1 or later)`);
+          }
+          return send({
+            apiKey: METADATA_API_KEY,
+            apiVersion: METADATA_VERSION,
+            apiName: 'Metadata',
+            body: metadataRequestBody(topics),
+            decode: decodeTopicIds,
+          });
+        },
       );
-      return decodeTopicIds(answer);
     } catch (error) {
       lastError = error;
     }
@@ -47,13 +65,13 @@ export async function describeTopicIds(
   throw new Error(`could not read topic ids from ${brokers.join(',')}: ${(lastError as Error).message}`, { cause: lastError });
 }
 
-/** Metadata v12 with request header v2, length-prefixed, correlation id 1. */
-export function metadataRequest(topics: readonly string[], clientId: string): Buffer {
+/**
+ * Metadata v12 after the classic request header kafkajs writes (api key, version, correlation id,
+ * client id): the empty tagged fields that make it request header v2, then the request itself.
+ */
+export function metadataRequestBody(topics: readonly string[]): Buffer {
   const writer = new Writer();
-  writer.int16(METADATA_API_KEY).int16(METADATA_VERSION).int32(1);
-  const client = Buffer.from(clientId, 'utf8');
-  writer.int16(client.length).bytes(client); // the header's client id is a classic (non-compact) string
-  writer.tags();
+  writer.tags(); // request header v2: tagged fields after the client id
   writer.uvarint(topics.length + 1);
   for (const topic of topics) {
     writer.bytes(ZERO_UUID).compactString(topic).tags();
@@ -61,18 +79,13 @@ export function metadataRequest(topics: readonly string[], clientId: string): Bu
   writer.int8(0); // allow_auto_topic_creation: false
   writer.int8(0); // include_topic_authorized_operations: false
   writer.tags();
-  const body = writer.buffer();
-  const frame = Buffer.alloc(4 + body.length);
-  frame.writeInt32BE(body.length, 0);
-  body.copy(frame, 4);
-  return frame;
+  return writer.buffer();
 }
 
-/** topic name -> id from a Metadata v12 response (without its length prefix, from the correlation id on). */
+/** topic name -> id from a Metadata v12 response, from after its correlation id (kafkajs reads that). */
 export function decodeTopicIds(response: Buffer): Map<string, string> {
   const reader = new Reader(response);
-  reader.int32(); // correlation id
-  reader.tags();
+  reader.tags(); // response header v1: tagged fields after the correlation id
   reader.int32(); // throttle_time_ms
   reader.array(() => {
     reader.int32(); // node_id
@@ -106,50 +119,11 @@ export function decodeTopicIds(response: Buffer): Map<string, string> {
   return ids;
 }
 
-/** Sends one framed request and resolves with the framed answer's payload. */
-function exchange(host: string, port: number, request: Buffer, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const fail = (error: Error) => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)));
-    socket.once('error', fail);
-    socket.once('close', () =>
-      reject(new Error(`${host}:${port} closed the connection (a broker older than Kafka 3.1 does not answer Metadata v12)`)),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (received < 4) return;
-      const all = Buffer.concat(chunks);
-      const size = all.readInt32BE(0);
-      if (all.length < 4 + size) return;
-      socket.destroy();
-      resolve(all.subarray(4, 4 + size));
-    });
-    socket.connect(port, host, () => socket.write(request));
-  });
-}
-
 class Writer {
   private readonly parts: Buffer[] = [];
 
   int8(value: number): this {
     return this.bytes(Buffer.from([value]));
-  }
-  int16(value: number): this {
-    const buffer = Buffer.alloc(2);
-    buffer.writeInt16BE(value);
-    return this.bytes(buffer);
-  }
-  int32(value: number): this {
-    const buffer = Buffer.alloc(4);
-    buffer.writeInt32BE(value);
-    return this.bytes(buffer);
   }
   uvarint(value: number): this {
     const out: number[] = [];
