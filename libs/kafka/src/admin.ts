@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
 import { securityOptions } from './client';
@@ -70,14 +70,10 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
   }
 }
 
-/**
- * True when a broker answers a metadata request within `timeoutMs`. For readiness probes, which
- * need a quick, current answer (kafkajs's producer still reports itself connected while every
- * broker is down): a client of its own, without retries and without logs, asks once.
- */
-export async function brokerReachable(settings: KafkaSettings, timeoutMs: number): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: `${settings.clientId}-probe`,
+/** An admin client of its own that asks once: no retries, no logs, every wait bounded by `timeoutMs`. */
+function askOnceAdmin(settings: KafkaSettings, purpose: string, timeoutMs: number): Admin {
+  return new Kafka({
+    clientId: `${settings.clientId}-${purpose}`,
     brokers: settings.brokers,
     ...securityOptions(settings),
     connectionTimeout: timeoutMs,
@@ -85,6 +81,15 @@ export async function brokerReachable(settings: KafkaSettings, timeoutMs: number
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
   }).admin();
+}
+
+/**
+ * True when a broker answers a metadata request within `timeoutMs`. For readiness probes, which
+ * need a quick, current answer (kafkajs's producer still reports itself connected while every
+ * broker is down): a client of its own, without retries and without logs, asks once.
+ */
+export async function brokerReachable(settings: KafkaSettings, timeoutMs: number): Promise<boolean> {
+  const admin = askOnceAdmin(settings, 'probe', timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
@@ -109,15 +114,7 @@ export async function brokerReachable(settings: KafkaSettings, timeoutMs: number
  * broker that is not up yet is the bounded boot retries' business).
  */
 export async function checkBrokerAccess(settings: KafkaSettings, timeoutMs: number): Promise<void> {
-  const admin = new Kafka({
-    clientId: `${settings.clientId}-access`,
-    brokers: settings.brokers,
-    ...securityOptions(settings),
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = askOnceAdmin(settings, 'access', timeoutMs);
   try {
     await admin.connect();
     await admin.describeCluster();

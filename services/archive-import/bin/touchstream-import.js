@@ -1,13 +1,2 @@
 #!/usr/bin/env node
-// The declared bin is this committed file, not dist/import.cli.js: npm links a workspace's bins when it
-// installs, before the first build has written dist/, and it leaves out a bin whose file is missing.
-'use strict';
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
-
-const cli = join(__dirname, '..', 'dist', 'import.cli.js');
-if (!existsSync(cli)) {
-  process.stderr.write('touchstream-import: ' + cli + ' is not built yet: run npm run build in the touchstream checkout\n');
-  process.exit(70);
-}
-require(cli);
+require('./load-built')('touchstream-import', 'import.cli.js');
