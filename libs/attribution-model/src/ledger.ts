@@ -90,7 +90,7 @@ export class AttributionLedger {
    * views and links only, never from users or subjects, so this pass changes exactly the touches
    * the full one does, and a user's subject is refreshed only when a touch of one of its visitors
    * changes or a link to it is new: a batch of reloads by a linked visitor locks no user. What it
-   * returns can be stored before the users' locks are taken (docs/benchmarks-attribution.md, round 9).
+   * returns can be stored before the users' locks are taken (docs/benchmarks-attribution.md).
    */
   static touchPass(
     settings: AttributionSettings,

@@ -17,7 +17,7 @@ export function sortLinks<T extends LinkTime>(links: readonly T[]): T[] {
 }
 
 /**
- * The userId that owns an anonymousId's touch at `at` (issue 6's rule): the link seen last at or
+ * The userId that owns an anonymousId's touch at `at`: the link seen last at or
  * before the touch; a touch before the first link belongs to the first userId (the visits made
  * before signing up). Null without links. `links` must be sorted (sortLinks).
  */

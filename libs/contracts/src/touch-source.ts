@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * GA4's default channel group plus "AI Assistants" (../shared/reference/attribution.md §4).
+ * GA4's default channel group plus "AI Assistants" (docs/decisions/0002-source-detection.md).
  * The order here is the evaluation order of the channel rules.
  */
 export const CHANNELS = [

@@ -21,10 +21,10 @@ function sortedByFirstSight<T extends LinkTime>(links: readonly T[]): T[] {
 }
 
 /**
- * Which userId owns an anonymousId's anonymous touches when, given the anonymousId's links
- * (attribution.md §5, issue 6): a link covers the time from its first sighting to the next
- * link's first sighting, and touches before the first link belong to the first userId. So a
- * shared computer's visits go to whoever had logged in last before them. Equal first sightings
+ * Which userId owns an anonymousId's anonymous touches when, given the anonymousId's links: a
+ * link covers the time from its first sighting to the next link's first sighting, and touches
+ * before the first link belong to the first userId. So a shared computer's visits go to whoever
+ * had logged in last before them. Equal first sightings
  * are ordered by userId, so the answer never depends on input order.
  */
 export function ownershipOf(links: readonly LinkTime[]): Ownership[] {

@@ -1,5 +1,5 @@
 /**
- * Segment's HTTP Tracking API limits (../shared/reference/segment.md), in UTF-8 bytes: 32 KB per
+ * Segment's HTTP Tracking API limits (as its documentation states them), in UTF-8 bytes: 32 KB per
  * event, 500 KB per request, 2,500 events per batch (Segment answers 200 and drops the rest).
  */
 export const SEGMENT_LIMITS = {

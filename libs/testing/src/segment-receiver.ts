@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A stand-in for Segment's HTTP Tracking API (`POST /v1/batch`) for tests and benchmarks: it
- * enforces what Segment documents (../shared/reference/segment.md) and records exactly what
+ * enforces what Segment documents for its HTTP Tracking API and records exactly what
  * arrived. Real HTTP over node:http, so the client under test runs unchanged.
  *
  * - Auth: HTTP Basic with the write key as user name (any password), or `writeKey` in the body;

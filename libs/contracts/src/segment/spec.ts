@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The Segment Spec (../shared/reference/segment.md): identify, track, page, screen, group, alias.
+ * The Segment Spec (Segment's public "Spec" documentation): identify, track, page, screen, group, alias.
  * Objects are loose: fields we do not model are kept intact, because the raw topic is the system
  * of record and a later rule may need them.
  */

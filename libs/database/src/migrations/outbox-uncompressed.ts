@@ -7,7 +7,7 @@ import { schemaOfRunner } from './platform-tables';
  * row's long values once the row passes about 2 kB, and a user-sources fact (both touches, their
  * URLs and referrers) is about 2.1 kB of JSON: every one was compressed on insert and
  * decompressed by the relay's read, for a row deleted a moment later. Larger rows are still
- * compressed and moved out of line as before (docs/benchmarks-attribution.md, round 9).
+ * compressed and moved out of line as before (docs/benchmarks-attribution.md).
  */
 export class OutboxUncompressed1768000000000 implements MigrationInterface {
   name = 'OutboxUncompressed1768000000000';
