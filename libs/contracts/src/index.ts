@@ -13,3 +13,4 @@ export * from './topics/user-sources';
 export * from './segment/normalize';
 export * from './segment/own-calls';
 export * from './trace-context';
+export * from './tls-errors';

@@ -1,3 +1,5 @@
+import { isUntrustedCertificate } from '@touchstream/contracts';
+
 /** The sslmode values the services accept in DATABASE_URL, with libpq's meaning (docs/operations.md). */
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -79,18 +81,6 @@ function tlsOptions(mode: SslMode, ca: string | undefined): false | PgTlsOptions
   }
 }
 
-/** Node's TLS verification failures, as a client sees a server certificate it does not trust. */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-]);
-
 /**
  * A connection failure that retrying cannot fix, as one line naming the setting to change; undefined
  * for anything else. The services' boot stops with it (no endless reconnect).
@@ -102,7 +92,7 @@ export function describeDatabaseTlsFailure(
 ): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   const message = (error as { message?: unknown } | undefined)?.message;
-  if (typeof code === 'string' && UNTRUSTED.has(code)) {
+  if (typeof code === 'string' && isUntrustedCertificate(code)) {
     const trusted = hasCa ? 'the CA in DATABASE_SSL_CA' : "the system's trust store (no DATABASE_SSL_CA set)";
     return `the PostgreSQL server's TLS certificate is not trusted by ${trusted} (sslmode=${connection.sslMode}, ${code}): check DATABASE_SSL_CA`;
   }

@@ -1,4 +1,5 @@
 import { FatalError } from './errors';
+import { isUntrustedCertificate } from '@touchstream/contracts';
 
 /** The SASL mechanisms the services speak (what Confluent Cloud, MSK, Aiven and Redpanda offer). */
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -36,19 +37,6 @@ export class KafkaAccessError extends FatalError {
     this.name = 'KafkaAccessError';
   }
 }
-
-/** Node's TLS verification failures: the broker's certificate is not one this client trusts. */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-]);
 
 /** kafkajs protocol error types of a refused SASL handshake or authentication. */
 const SASL_REFUSALS = new Set(['SASL_AUTHENTICATION_FAILED', 'ILLEGAL_SASL_STATE']);
@@ -95,7 +83,7 @@ export function asAccessFailure(
       );
     }
     if (typeof code !== 'string') continue;
-    if (UNTRUSTED_CERTIFICATE.has(code)) {
+    if (isUntrustedCertificate(code)) {
       const trusted = settings.tls?.ca ? 'the CA in KAFKA_SSL_CA' : "the system's trust store (no KAFKA_SSL_CA set)";
       return new KafkaAccessError(
         'KAFKA_SSL_CA',
