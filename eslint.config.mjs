@@ -36,6 +36,33 @@ function moduleBoundaries({ inTests }) {
   };
 }
 
+/**
+ * A service's domain/ folder is its pure logic: no framework, driver or infrastructure library,
+ * so it runs and is unit-tested without Nest, Postgres or Kafka. Types of libs/kafka's message
+ * shapes may be named; its code (which loads kafkajs) may not be called.
+ */
+export const domainImports = {
+  files: ['services/*/src/domain/**/*.ts'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg/*', 'kafkajs', '@touchstream/platform', '@touchstream/database'],
+            message: 'domain/ is framework-free: no NestJS, typeorm, pg or kafkajs (directly or through libs/platform, libs/database).',
+          },
+          {
+            group: ['@touchstream/kafka'],
+            allowTypeImports: true,
+            message: 'domain/ may name libs/kafka types, not call it (it loads kafkajs).',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', '.nx/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -55,6 +82,7 @@ export default tseslint.config(
     },
   },
   { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  domainImports,
   {
     files: ['**/*.spec.ts'],
     rules: {

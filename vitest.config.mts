@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'unit',
           // Unit tests first (no infrastructure), then the integration tests.
           sequence: { groupOrder: 0 },
-          include: ['{libs,services}/*/src/**/*.unit.spec.ts', 'e2e/*/**/*.unit.spec.ts'],
+          include: ['{libs,services}/*/src/**/*.unit.spec.ts', 'e2e/*/**/*.unit.spec.ts', 'tools/**/*.unit.spec.ts'],
           environment: 'node',
         },
       },

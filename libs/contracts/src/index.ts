@@ -14,3 +14,5 @@ export * from './segment/normalize';
 export * from './segment/own-calls';
 export * from './trace-context';
 export * from './tls-errors';
+export * from './identity-ownership';
+export * from './backoff';

@@ -15,7 +15,7 @@ import {
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
 import { AttributionConsumer } from './consumer/attribution.consumer';
-import { PageClassifier } from './core/page-classifier';
+import { PageClassifier } from './domain';
 import { AttributionController } from './http/attribution.controller';
 import { AttributionQueries } from './http/attribution-queries';
 import { attributionMigrations } from './migrations';

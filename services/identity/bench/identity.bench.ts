@@ -45,7 +45,7 @@ import {
 } from '@touchstream/bench';
 import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/contracts';
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
-import { projectEvents } from '@touchstream/identity-graph';
+import { projectEvents } from '../src/domain';
 import { envelopeMessage, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { commonEnv, databaseEnv, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { commonEnv, databaseEnv, emptyAsUndefined, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const intSetting = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
-import type { DeliveryItem } from './delivery/delivery-item';
+import type { DeliveryItem } from './domain/delivery-item';
 import type { DispatcherObserver, DispatcherStatus } from './delivery/dispatcher';
 import type { MarkCall, MarkLoss, MarkObserver } from './state/mark-writer';
 

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { DEAD_LETTER_HEADERS } from '@touchstream/contracts';
+import { backoffDelay, DEAD_LETTER_HEADERS } from '@touchstream/contracts';
 import { decodeOutboxRow, quoteIdent, rowFields, type OutboxEvent, type StoredOutboxRow } from '@touchstream/database';
-import { backoffDelay, delay, RecordRefusedError, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
+import { delay, RecordRefusedError, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
 import { describeError, type Logger } from '@touchstream/logging';
 
 export interface OutboxRelayOptions {

@@ -7,9 +7,9 @@ import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchst
 import { Logger } from '@touchstream/logging';
 import { FencedRebuild, MetricsRegistry, OutboxRelay, ReadinessRegistry } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
-import { applyAttributionBatch, type BatchContext, type BatchOutcome } from '../core/attribution-batch';
-import { attributionDecoder, type AttributionMessage } from '../core/messages';
-import { PageClassifier } from '../core/page-classifier';
+import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
+import { attributionDecoder, type AttributionMessage } from './messages';
+import { PageClassifier } from '../domain';
 import { AttributionRebuiltProjection } from '../replay/attribution-rebuild';
 import { AttributionStore } from '../store/attribution-store';
 

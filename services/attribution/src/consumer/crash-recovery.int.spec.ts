@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRawEvent, touchSchema, userSourcesSchema, type RawEvent, type Touch, type UserSources } from '@touchstream/contracts';
-import { DEFAULT_SETTINGS, MemoryAttribution, type LedgerInput } from '@touchstream/attribution-model';
+import { DEFAULT_SETTINGS, MemoryAttribution, type LedgerInput } from '../domain';
 import { generateArchive, SITE } from '@touchstream/synthetic-data';
 import { waitFor, type ServiceProcess } from '@touchstream/testing';
-import { PageClassifier } from '../core/page-classifier';
-import { readPageView } from '../core/page-view-reader';
+import { PageClassifier, readPageView } from '../domain';
 import { AttributionTestbed, linksFor } from '../testing/harness.spec';
 
 const archive = generateArchive({ users: 1_500, days: 60, seed: 'attribution-crash' });

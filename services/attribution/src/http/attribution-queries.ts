@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Channel, LastTouchModel, SubjectType, TouchData, TouchSource } from '@touchstream/contracts';
-import { firstAndLast, multiTouchCredit, sessionize, type MultiTouchCredit, type TouchState } from '@touchstream/attribution-model';
+import {
+  firstAndLast,
+  multiTouchCredit,
+  sessionize,
+  touchData,
+  visitorKey,
+  visitorOfKey,
+  type MultiTouchCredit,
+  type TouchState,
+} from '../domain';
 import { quoteIdent } from '@touchstream/database';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
-import { touchData } from '../core/facts';
-import { visitorKey, visitorOfKey } from '../store/visitor-keys';
 
 export interface SessionView {
   sessionId: string;

@@ -1,12 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { Channel, SubjectType, TouchSource } from '@touchstream/contracts';
-import { compareStrings, unattributedFingerprint, type SubjectFact, type TouchState } from '@touchstream/attribution-model';
+import { compareStrings, unattributedFingerprint, visitorOfKey, type SubjectFact, type TouchDetails, type TouchState } from '../domain';
 import { appendToOutbox, quoteIdent, returningRows, type OutboxRow } from '@touchstream/database';
 import type { RebuiltProjection, ReplayCause } from '@touchstream/platform';
 import type { LastTouchModel } from '@touchstream/contracts';
-import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from '../core/facts';
-import type { Cause } from '../core/messages';
-import { visitorOfKey } from '../store/visitor-keys';
+import { touchRow, userSourcesRow, type FactContext } from '../consumer/facts';
+import type { Cause } from '../consumer/messages';
 
 /** Facts built and written per round trip while settling. */
 const PAGE = 1_000;

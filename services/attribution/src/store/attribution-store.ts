@@ -1,10 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import type { Channel, TouchSource } from '@touchstream/contracts';
-import type { LinkState, PageViewFact, SubjectState, TouchState, ViewWindow } from '@touchstream/attribution-model';
+import {
+  visitorKey,
+  visitorOfKey,
+  type LinkState,
+  type PageViewFact,
+  type SubjectState,
+  type TouchDetails,
+  type TouchState,
+  type ViewWindow,
+} from '../domain';
 import { quoteIdent } from '@touchstream/database';
 import type { SegmentCampaign } from '@touchstream/source-detection';
-import type { TouchDetails } from '../core/facts';
-import { lockKey, visitorKey, visitorOfKey } from './visitor-keys';
+import { lockKey } from './lock-key';
 
 /** Advisory-lock classes (two-int keys): a batch takes its partition's lock, then its users' locks in key order. */
 const PARTITION_LOCKS = 7101;

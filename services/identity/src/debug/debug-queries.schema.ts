@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isStorableText, isStorableTime, TIMESTAMP_RANGE_MESSAGE, UNSTORABLE_TEXT_MESSAGE } from '@touchstream/contracts';
-import { MAX_ID_LENGTH } from '@touchstream/identity-graph';
+import { MAX_ID_LENGTH } from '../domain';
 
 export const MAX_TIMELINE_LIMIT = 500;
 export const DEFAULT_TIMELINE_LIMIT = 50;

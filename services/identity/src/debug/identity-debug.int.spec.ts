@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedRawEvent } from '@touchstream/identity-graph';
+import { acceptedRawEvent } from '../domain';
 import { get, IdentityTestbed, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
 import type { AnonymousView, TimelinePage, UserView } from './identity-queries';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { quoteIdent } from '@touchstream/database';
-import { conflictsOf, ownershipOf, type IdentityConflict, type LinkRecord, type Ownership } from '@touchstream/identity-graph';
+import { conflictsOf, ownershipOf, type IdentityConflict, type LinkRecord, type Ownership } from '../domain';
 import type { IdentityConfig } from '../config';
 import { IDENTITY_CONFIG } from '../identity-config.token';
 import { encodeCursor, type TimelineCursor } from './debug-queries.schema';

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { quoteIdent } from '@touchstream/database';
-import { linkKey, type IdentityGraph, type LinkSighting } from '@touchstream/identity-graph';
+import { linkKey, type IdentityGraph, type LinkSighting } from '../domain';
 
 export interface ChangedLink {
   link: LinkSighting;
@@ -19,7 +19,7 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Merges a batch's graph into the projection with one set-based statement per table (INSERT ...
- * SELECT FROM unnest ... ON CONFLICT), each applying the same rule as libs/identity-graph. Rows
+ * SELECT FROM unnest ... ON CONFLICT), each applying the same rule as domain/. Rows
  * go in sorted by key, so concurrent batches lock shared rows in the same order (no deadlock).
  * The links statement returns exactly the links this batch created or moved earlier: its
  * DO UPDATE runs only for an earlier sighting and is decided against the latest committed row.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent, projectEvents, snapshotOf } from '@touchstream/identity-graph';
+import { acceptedRawEvent, projectEvents, snapshotOf } from '../domain';
 import { IdentityTestbed, type RunningIdentity } from '../testing/harness.spec';
 import { TimelinePurge } from '../retention/timeline-purge';
 import { IdentityProjector } from './identity-projector';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { DataSource } from 'typeorm';
 import { TOPICS, type RawEvent } from '@touchstream/contracts';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow } from '@touchstream/database';
-import { linkEvent, projectEvents } from '@touchstream/identity-graph';
+import { linkEvent, projectEvents } from '../domain';
 import { envelopeMessage, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { FencedRebuild, OutboxRelay } from '@touchstream/platform';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent } from '@touchstream/identity-graph';
+import { acceptedRawEvent } from '../domain';
 import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
 import { IdentityTestbed } from '../testing/harness.spec';

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { envelopeMessage } from '@touchstream/kafka';
 import { appendToOutbox, quoteIdent, returningRows, type OutboxRow } from '@touchstream/database';
-import { linkEvent, type LinkSighting } from '@touchstream/identity-graph';
+import { linkEvent, type LinkSighting } from '../domain';
 import type { LinkVia } from '@touchstream/contracts';
 import type { RebuiltProjection, ReplayCause } from '@touchstream/platform';
 

@@ -5,7 +5,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
-import type { GraphSnapshot } from '@touchstream/identity-graph';
+import type { GraphSnapshot } from '../domain';
 import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';

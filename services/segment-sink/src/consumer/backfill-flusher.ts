@@ -1,6 +1,6 @@
 import { caughtUp, decideFlush, subjectKey, type PartitionProgress } from '@touchstream/segment-delivery';
 import { describeError, type Logger } from '@touchstream/logging';
-import { storedOrigin } from '../delivery/delivery-item';
+import { storedOrigin } from '../domain/delivery-item';
 import type { MarkWriter } from '../state/mark-writer';
 import type { SinkStore } from '../state/sink-store';
 import type { StreamHandler } from './stream-handler';

@@ -10,8 +10,8 @@ import {
   type IdentifyFact,
   type SubjectState,
 } from '@touchstream/segment-delivery';
-import type { BuiltCall, CallBuilder } from '../delivery/call-builder';
-import type { DeliveryItem, DeliveryReport, EventOrigin } from '../delivery/delivery-item';
+import type { BuiltCall, CallBuilder } from '../domain/call-builder';
+import type { DeliveryItem, DeliveryReport, EventOrigin } from '../domain/delivery-item';
 import type { Dispatcher } from '../delivery/dispatcher';
 import type { SinkMetrics } from '../sink-metrics';
 import type { MarkWriter } from '../state/mark-writer';

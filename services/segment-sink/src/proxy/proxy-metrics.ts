@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
-import type { DeliveryItem } from '../delivery/delivery-item';
+import type { DeliveryItem } from '../domain/delivery-item';
 import type { DispatcherObserver } from '../delivery/dispatcher';
 
 /** The first-party proxy's own series: what it forwarded, skipped, retried and dead-lettered. */

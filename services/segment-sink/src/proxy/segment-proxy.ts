@@ -4,12 +4,12 @@ import type { Logger } from '@touchstream/logging';
 import type { MetricsRegistry } from '@touchstream/platform';
 import { originOf } from '../consumer/stream-handler';
 import { DeadLetterWriter } from '../delivery/dead-letters';
-import type { DeliveryItem } from '../delivery/delivery-item';
+import type { DeliveryItem } from '../domain/delivery-item';
 import { Dispatcher } from '../delivery/dispatcher';
 import { HttpSegmentTransport } from '../segment/http-transport';
 import type { SegmentTransport } from '../segment/segment-transport';
 import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../sink-settings';
-import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from './forwarding';
+import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from '../domain/forwarding';
 import { ProxyMetrics } from './proxy-metrics';
 
 /**

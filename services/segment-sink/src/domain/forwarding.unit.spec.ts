@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RAW_EVENT_TYPE, TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
-import type { EventOrigin } from '../delivery/delivery-item';
+import type { EventOrigin } from './delivery-item';
 import { forwardCall, forwardableSchema, forwardedEvent, shouldForward, type Forwardable } from './forwarding';
 
 const origin: EventOrigin = { topic: 'raw', partition: 0, offset: '7', key: 'anon-1', headers: {}, value: () => '{}' };

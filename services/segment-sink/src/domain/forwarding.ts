@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RAW_EVENT_TYPE, eventSourceSchema, isTouchstreamCall } from '@touchstream/contracts';
-import type { DeliveryItem, EventOrigin } from '../delivery/delivery-item';
+import type { DeliveryItem, EventOrigin } from './delivery-item';
 
 /**
  * What the proxy reads of a raw-topic message: where the event came in, and the event itself with

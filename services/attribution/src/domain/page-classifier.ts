@@ -1,5 +1,5 @@
 import type { TouchSource } from '@touchstream/contracts';
-import { campaignSignature, isInternalNavigation } from '@touchstream/attribution-model';
+import { campaignSignature, isInternalNavigation } from './signature';
 import { DEFAULT_UNWANTED_REFERRALS, classifyTouch, type SegmentCampaign } from '@touchstream/source-detection';
 
 export interface ClassifiedView {

@@ -1,4 +1,7 @@
-import { compareStrings } from './page-view';
+/**
+ * Who owns an anonymousId's touches when: the one rule identity (its debug answers) and
+ * attribution (touch owners) both apply, so they never disagree about a shared computer.
+ */
 
 /** A link as the ownership rule needs it. */
 export interface LinkTime {
@@ -7,11 +10,15 @@ export interface LinkTime {
   firstSeenAt: number;
 }
 
-function byFirstSight(a: LinkTime, b: LinkTime): number {
-  return a.firstSeenAt - b.firstSeenAt || compareStrings(a.userId, b.userId);
+function compareUserIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Links in the order the ownership rule reads them; equal sightings ordered by userId. */
+function byFirstSight(a: LinkTime, b: LinkTime): number {
+  return a.firstSeenAt - b.firstSeenAt || compareUserIds(a.userId, b.userId);
+}
+
+/** Links in the order the ownership rule reads them; equal sightings ordered by userId, so input order never matters. */
 export function sortLinks<T extends LinkTime>(links: readonly T[]): T[] {
   return [...links].sort(byFirstSight);
 }

@@ -8,20 +8,11 @@ import {
   userSourcesEventId,
   type LastTouchModel,
   type Touch,
-  type TouchData,
-  type TouchSource,
   type UserSources,
 } from '@touchstream/contracts';
-import type { SubjectFact, TouchState } from '@touchstream/attribution-model';
+import { touchData, type SubjectFact, type TouchDetails, type TouchState } from '../domain';
 import type { OutboxRow } from '@touchstream/database';
 import type { Cause } from './messages';
-
-/** What a touch carries besides its state: fixed for a messageId. */
-export interface TouchDetails {
-  url: string | null;
-  referrer: string | null;
-  source: TouchSource;
-}
 
 export interface FactContext {
   touchesTopic: string;
@@ -29,22 +20,6 @@ export interface FactContext {
   lastTouchModel: LastTouchModel;
   /** When this batch recorded the facts (envelope recordedAt). */
   recordedAt: string;
-}
-
-export function touchData(touch: TouchState, details: TouchDetails): TouchData {
-  return {
-    touchId: touch.touchId,
-    anonymousId: touch.visitor.kind === 'anonymous' ? touch.visitor.id : null,
-    userId: touch.userId,
-    sessionId: touch.sessionId,
-    messageId: touch.messageId,
-    occurredAt: new Date(touch.at).toISOString(),
-    url: details.url,
-    referrer: details.referrer,
-    source: details.source,
-    status: touch.status,
-    revision: touch.revision,
-  };
 }
 
 function headers(id: string, type: string, cause: Cause): Record<string, string> {

@@ -30,6 +30,13 @@ export function visitorKey(visitor: VisitorRef): string {
   return `${visitor.kind === 'anonymous' ? 'a' : 'u'}:${visitor.id}`;
 }
 
+/** The VisitorRef of a visitorKey ("a:<anonymousId>" or "u:<userId>"). */
+export function visitorOfKey(key: string): VisitorRef {
+  if (key.startsWith('a:')) return { kind: 'anonymous', id: key.slice(2) };
+  if (key.startsWith('u:')) return { kind: 'user', id: key.slice(2) };
+  throw new Error('malformed visitor key in the attribution store');
+}
+
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { RAW_EVENT_TYPE, SEGMENT_EVENT_TYPES, eventSourceSchema, identityLinkSchema, type EventSource } from '@touchstream/contracts';
-import type { LinkState } from '@touchstream/attribution-model';
+import type { LinkState } from '../domain';
 import { DecodeError, jsonDecoder } from '@touchstream/kafka';
-import type { ClassifiedView, PageClassifier } from './page-classifier';
-import { readPageView, type PageViewRead } from './page-view-reader';
+import type { ClassifiedView, PageClassifier } from '../domain';
+import { readPageView, type PageViewRead } from '../domain';
 
 /** The inbound message a change follows from: its derived facts keep its trace ids. */
 export interface Cause {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownerAt, sortLinks } from './ownership';
+import { ownerAt, sortLinks } from './identity-ownership';
 
 describe('touch ownership by link time', () => {
   const links = sortLinks([

@@ -1,6 +1,6 @@
 import { isTouchstreamCall } from '@touchstream/contracts';
 import type { SegmentCampaign } from '@touchstream/source-detection';
-import type { VisitorRef } from '@touchstream/attribution-model';
+import type { VisitorRef } from './page-view';
 
 /** The fields of a raw Segment event that attribution reads (validated by the raw decoder). */
 export interface AttributionEventFields {

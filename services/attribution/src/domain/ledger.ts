@@ -1,4 +1,4 @@
-import type { SubjectType } from '@touchstream/contracts';
+import { ownerAt, sortLinks, type SubjectType } from '@touchstream/contracts';
 import { firstAndLast } from './first-last';
 import type {
   LedgerChange,
@@ -10,7 +10,6 @@ import type {
   TouchState,
   VisitorSnapshot,
 } from './ledger-types';
-import { ownerAt, sortLinks } from './ownership';
 import { compareByTime, compareStrings, insertInTimeOrder, visitorKey, type PageViewFact, type VisitorRef } from './page-view';
 import { detectTouches } from './sessions';
 import { completeChains, inChains, type ViewWindow } from './windows';

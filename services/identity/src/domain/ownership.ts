@@ -1,4 +1,6 @@
-/** A link as the ownership rule needs it. */
+import { ownerAt as ownerAtMs, sortLinks } from '@touchstream/contracts';
+
+/** A link as the debug answers show it: the ownership rule of libs/contracts over ISO-8601 times. */
 export interface LinkTime {
   userId: string;
   /** ISO-8601. */
@@ -13,11 +15,7 @@ export interface Ownership {
 }
 
 function sortedByFirstSight<T extends LinkTime>(links: readonly T[]): T[] {
-  return [...links].sort((a, b) => {
-    const difference = Date.parse(a.firstSeenAt) - Date.parse(b.firstSeenAt);
-    if (difference !== 0) return difference;
-    return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
-  });
+  return sortLinks(links.map((link) => ({ userId: link.userId, firstSeenAt: Date.parse(link.firstSeenAt), link }))).map(({ link }) => link);
 }
 
 /**
@@ -38,13 +36,8 @@ export function ownershipOf(links: readonly LinkTime[]): Ownership[] {
 
 /** The userId owning a touch of this anonymousId at `at` (ISO-8601); null without links. */
 export function ownerAt(links: readonly LinkTime[], at: string): string | null {
-  const time = Date.parse(at);
-  let owner: string | null = null;
-  for (const link of sortedByFirstSight(links)) {
-    if (owner !== null && Date.parse(link.firstSeenAt) > time) break;
-    owner = link.userId;
-  }
-  return owner;
+  const sorted = sortLinks(links.map((link) => ({ userId: link.userId, firstSeenAt: Date.parse(link.firstSeenAt) })));
+  return ownerAtMs(sorted, Date.parse(at));
 }
 
 export interface LinkRecord extends LinkTime {

@@ -11,15 +11,16 @@ import {
   type LedgerInput,
   type LinkState,
   type SubjectFact,
+  type TouchDetails,
   type TouchPass,
   type TouchState,
   type VisitorSnapshot,
-} from '@touchstream/attribution-model';
+} from '../domain';
 import { appendToOutbox } from '@touchstream/database';
 import type { AttributionStore } from '../store/attribution-store';
-import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
+import { touchRow, userSourcesRow, type FactContext } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
-import type { PageClassifier } from './page-classifier';
+import type { PageClassifier } from '../domain';
 
 export interface BatchOutcome {
   pageViews: number;
@@ -215,7 +216,7 @@ async function loadVisitors(
   const windows = new Map<string, ViewWindow | null>(
     keys.map((key) => [key, batchTimes.has(key) ? windowAround(batchTimes.get(key) as number[], settings) : NO_VIEWS]),
   );
-  const anonymousIds = keys.filter((key) => key.startsWith('a:')).map((key) => key.slice(2));
+  const anonymousIds = [...refs.values()].filter((ref) => ref.kind === 'anonymous').map((ref) => ref.id);
   await store.lockPartition(tx, partition);
   const loaded = await store.loadVisitors(
     tx,

@@ -8,9 +8,9 @@ import {
   userSourcesSchema,
   sessionIdOf,
 } from '@touchstream/contracts';
-import type { SubjectFact, TouchState } from '@touchstream/attribution-model';
-import { touchRow, userSourcesRow, type FactContext, type TouchDetails } from './facts';
-import { PageClassifier } from './page-classifier';
+import type { SubjectFact, TouchDetails, TouchState } from '../domain';
+import { touchRow, userSourcesRow, type FactContext } from './facts';
+import { PageClassifier } from '../domain';
 
 const context: FactContext = {
   touchesTopic: 'p.attribution.touches.v1',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { identityLinkId, toRawEvent, type SegmentEventInput, type SegmentEvent } from '@touchstream/contracts';
 import { DecodeError } from '@touchstream/kafka';
 import { attributionDecoder } from './messages';
-import { PageClassifier } from './page-classifier';
+import { PageClassifier } from '../domain';
 
 const topics = { rawEvents: 'p.segment.events.raw.v1', identityLinks: 'p.identity.links.v1' };
 const decode = attributionDecoder(topics, new PageClassifier({ siteDomains: ['shop.example'], extraUnwantedReferrals: [] }));
