@@ -30,7 +30,7 @@ export interface ConsumedMessage<T> {
 /**
  * A batch's partition as the broker described it, shared by the batch's messages: what a
  * position stored in a database is checked against before it decides what to skip
- * (libs/database applyOncePerOffset; docs/decisions/0015-consumer-position-incarnations.md).
+ * (libs/eventing applyOncePerOffset; docs/decisions/0015-consumer-position-incarnations.md).
  */
 export interface PartitionLog {
   /** The topic's Kafka id, when the broker told it; a topic created again gets a new one. */

@@ -6,7 +6,6 @@ import {
   KafkaModule,
   OutboxModule,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
@@ -20,6 +19,7 @@ import { AttributionController } from './http/attribution.controller';
 import { AttributionQueries } from './http/attribution-queries';
 import { attributionMigrations } from './migrations';
 import { AttributionStore } from './store/attribution-store';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'attribution';
 /** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */

@@ -7,7 +7,6 @@ import {
   MetricsRegistry,
   OutboxModule,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
@@ -21,6 +20,7 @@ import { identityMigrations } from './migrations';
 import { IdentityProjector } from './projection/identity-projector';
 import { IDENTITY_METRICS, identityMetrics } from './projection/identity-metrics';
 import { TimelinePurge } from './retention/timeline-purge';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'identity';
 /** Ids in debug paths may be up to MAX_ID_LENGTH characters, percent-encoded. */

@@ -16,7 +16,6 @@ import {
   KafkaModule,
   MetricsRegistry,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
@@ -43,6 +42,7 @@ import { SinkMetrics } from './sink-metrics';
 import { SERVICE_NAME, SERVICE_VERSION, sinkSettingsFrom, type SinkSettings } from './sink-settings';
 import { MarkWriter } from './state/mark-writer';
 import { SinkStore, type IdentifyMarkRow } from './state/sink-store';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export { SERVICE_NAME } from './sink-settings';
 

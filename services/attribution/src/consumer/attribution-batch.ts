@@ -16,11 +16,11 @@ import {
   type TouchState,
   type VisitorSnapshot,
 } from '../domain';
-import { appendToOutbox } from '@touchstream/database';
 import type { AttributionStore } from '../store/attribution-store';
 import { touchRow, userSourcesRow, type FactContext } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
 import type { PageClassifier } from '../domain';
+import { appendToOutbox } from '@touchstream/eventing';
 
 export interface BatchOutcome {
   pageViews: number;

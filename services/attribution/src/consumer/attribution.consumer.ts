@@ -2,16 +2,16 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
-import { applyOncePerOffset } from '@touchstream/database';
 import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { FencedRebuild, MetricsRegistry, OutboxRelay, ReadinessRegistry } from '@touchstream/platform';
+import { MetricsRegistry, ReadinessRegistry } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
 import { attributionDecoder, type AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
 import { AttributionRebuiltProjection } from '../replay/attribution-rebuild';
 import { AttributionStore } from '../store/attribution-store';
+import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 /**
  * Consumes segment.events.raw.v1 (page views) and identity.links.v1 in one group, so a visitor's

@@ -11,8 +11,8 @@ import {
   type UserSources,
 } from '@touchstream/contracts';
 import { touchData, type SubjectFact, type TouchDetails, type TouchState } from '../domain';
-import type { OutboxRow } from '@touchstream/database';
 import type { Cause } from './messages';
+import type { OutboxRow } from '@touchstream/eventing';
 
 export interface FactContext {
   touchesTopic: string;

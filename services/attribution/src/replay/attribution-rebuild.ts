@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { Channel, SubjectType, TouchSource } from '@touchstream/contracts';
 import { compareStrings, unattributedFingerprint, visitorOfKey, type SubjectFact, type TouchDetails, type TouchState } from '../domain';
-import { appendToOutbox, quoteIdent, returningRows, type OutboxRow } from '@touchstream/database';
-import type { RebuiltProjection, ReplayCause } from '@touchstream/platform';
+import { quoteIdent, returningRows } from '@touchstream/database';
 import type { LastTouchModel } from '@touchstream/contracts';
 import { touchRow, userSourcesRow, type FactContext } from '../consumer/facts';
 import type { Cause } from '../consumer/messages';
+import { appendToOutbox, type OutboxRow, type RebuiltProjection, type ReplayCause } from '@touchstream/eventing';
 
 /** Facts built and written per round trip while settling. */
 const PAGE = 1_000;

@@ -17,7 +17,6 @@ import {
   type TouchData,
   type UserSourcesData,
 } from '@touchstream/contracts';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
@@ -33,6 +32,7 @@ import {
 } from '@touchstream/testing';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { attributionConfigSchema } from '../config';
+import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'attribution-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'attribution-admin-token-0123456789';

@@ -1,17 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOPICS, type RawEvent } from '@touchstream/contracts';
-import { appendToOutbox, applyOncePerOffset, type OutboxRow } from '@touchstream/database';
 import { linkEvent, projectEvents } from '../domain';
 import { envelopeMessage, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { FencedRebuild, OutboxRelay } from '@touchstream/platform';
 import type { IdentityConfig } from '../config';
 import { IDENTITY_CONFIG } from '../identity-config.token';
 import { IdentityRebuiltProjection } from '../replay/identity-rebuild';
 import { writeGraph, type GraphWriteResult } from './graph-writer';
 import { decodeIdentityEvent } from './raw-decoder';
 import { IDENTITY_METRICS, type IdentityMetrics } from './identity-metrics';
+import { appendToOutbox, applyOncePerOffset, type OutboxRow, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { envelopeMessage } from '@touchstream/kafka';
-import { appendToOutbox, quoteIdent, returningRows, type OutboxRow } from '@touchstream/database';
+import { quoteIdent, returningRows } from '@touchstream/database';
 import { linkEvent, type LinkSighting } from '../domain';
 import type { LinkVia } from '@touchstream/contracts';
-import type { RebuiltProjection, ReplayCause } from '@touchstream/platform';
+import { appendToOutbox, type OutboxRow, type RebuiltProjection, type ReplayCause } from '@touchstream/eventing';
 
 const OUTBOX_CHUNK = 5_000;
 

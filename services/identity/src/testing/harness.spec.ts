@@ -6,12 +6,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
 import type { GraphSnapshot } from '../domain';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
+import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'identity-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'identity-admin-token-0123456789';

@@ -1,6 +1,6 @@
 import type { Logger } from '@touchstream/logging';
-import type { ReplayPlan, ReplayTarget } from '@touchstream/platform';
 import type { SinkConsumer } from './sink-consumer';
+import type { ReplayPlan, ReplayTarget } from '@touchstream/eventing';
 
 /**
  * The sink's replay (docs/decisions/0009-replay.md): its group re-reads the facts and touches

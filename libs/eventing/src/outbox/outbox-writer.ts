@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { quoteIdent } from './data-source';
+import { quoteIdent } from '@touchstream/database';
 import { encodeOutboxRow, type OutboxRow } from './outbox-batch';
 
 /**

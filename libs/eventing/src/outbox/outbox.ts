@@ -1,4 +1,4 @@
-import { quoteIdent } from './data-source';
+import { quoteIdent } from '@touchstream/database';
 
 /**
  * The transactional outbox shared by every service that emits events: rows are written in the

@@ -1,9 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent } from '../data-source';
-import { replayFenceTableSql } from '../replay-fence';
+import { quoteIdent } from '@touchstream/database';
+import { replayFenceTableSql } from '../replay/replay-fence';
 import { schemaOfRunner } from './platform-tables';
 
-/** The replay fence table (libs/database replay-fence.ts), for services whose projections a replay rebuilds. */
+/** The replay fence table (replay/replay-fence.ts), for services whose projections a replay rebuilds. */
 export class ReplayFenceTable1766000000000 implements MigrationInterface {
   name = 'ReplayFenceTable1766000000000';
 

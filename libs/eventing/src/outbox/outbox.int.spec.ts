@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
+import { createDataSource, migrate } from '@touchstream/database';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import { OutboxRelay } from './outbox-relay';
+import { outboxDeadLetters } from './outbox-dead-letters';
 import {
   ConsumerPositionTopicIds1770100000000,
   OutboxBatches1769000000000,
@@ -10,14 +15,8 @@ import {
   PlatformTables1764370000000,
   appendToOutbox,
   applyOncePerOffset,
-  createDataSource,
-  migrate,
   readOutboxEvents,
-} from '@touchstream/database';
-import { KafkaRuntime } from '@touchstream/kafka';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
-import { OutboxRelay } from './outbox-relay';
-import { outboxDeadLetters } from './outbox.module';
+} from '..';
 
 /** Thrown to roll a test's transaction back. */
 class Rollback extends Error {}

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { quoteIdent } from './data-source';
+import { quoteIdent } from '@touchstream/database';
 import { incarnationReason, type IncarnationChange, type PartitionLog } from './incarnation';
 
 export interface Position {

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent } from '../data-source';
-import { consumerPositionsTableSql, outboxTableSql } from '../outbox';
+import { quoteIdent } from '@touchstream/database';
+import { consumerPositionsTableSql, outboxTableSql } from '../outbox/outbox';
 
 export function schemaOfRunner(queryRunner: QueryRunner): string {
   const schema = (queryRunner.connection.options as { schema?: string }).schema;

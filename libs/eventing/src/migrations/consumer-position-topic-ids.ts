@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent } from '../data-source';
+import { quoteIdent } from '@touchstream/database';
 import { schemaOfRunner } from './platform-tables';
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { quoteIdent } from './data-source';
+import { quoteIdent } from '@touchstream/database';
 
 /** One partition a rebuild must re-read: up to `end`, the partition's end offset when the replay began. */
 export interface FencePartition {

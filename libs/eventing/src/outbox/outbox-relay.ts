@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { backoffDelay, DEAD_LETTER_HEADERS } from '@touchstream/contracts';
-import { decodeOutboxRow, quoteIdent, rowFields, type OutboxEvent, type StoredOutboxRow } from '@touchstream/database';
+import { quoteIdent } from '@touchstream/database';
 import { delay, RecordRefusedError, type EventProducer, type OutgoingMessage } from '@touchstream/kafka';
 import { describeError, type Logger } from '@touchstream/logging';
+import { decodeOutboxRow, rowFields, type OutboxEvent, type StoredOutboxRow } from './outbox-batch';
 
 export interface OutboxRelayOptions {
   schema: string;
@@ -20,7 +21,7 @@ export interface OutboxRelayOptions {
   keepSentMs?: number;
   /**
    * Publishes the dead-letter record of a row the broker refused (the row itself moves to
-   * outbox_dead_letters). outboxDeadLetters() in outbox.module.ts is the services' one.
+   * outbox_dead_letters). outboxDeadLetters() (outbox-dead-letters.ts) is the services' one.
    */
   publishDeadLetter: (message: OutgoingMessage) => Promise<void>;
   onPublished?: (count: number) => void;

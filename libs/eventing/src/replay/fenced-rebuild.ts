@@ -1,6 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { analyzeSchema } from '@touchstream/database';
+import type { KafkaRuntime } from '@touchstream/kafka';
+import { describeError, type Logger } from '@touchstream/logging';
+import type { OutboxRelay } from '../outbox/outbox-relay';
 import {
-  analyzeSchema,
   deleteConsumedPositions,
   deleteReplayFence,
   partitionKey,
@@ -9,10 +12,7 @@ import {
   storedPositions,
   storeReplayFence,
   type ReplayFence,
-} from '@touchstream/database';
-import type { KafkaRuntime } from '@touchstream/kafka';
-import { describeError, type Logger } from '@touchstream/logging';
-import type { OutboxRelay } from '../outbox/outbox-relay';
+} from './replay-fence';
 import type { ReplayPlan, ReplayTarget } from './replay-target';
 
 /** Who published a fact a rebuild settled: the replay (its id is the fact's correlation and causation id). */

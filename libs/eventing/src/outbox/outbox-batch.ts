@@ -1,4 +1,4 @@
-import { quoteIdent } from './data-source';
+import { quoteIdent } from '@touchstream/database';
 
 /** An event to publish, as a service hands it to appendToOutbox. */
 export interface OutboxRow {
