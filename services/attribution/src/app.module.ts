@@ -13,12 +13,12 @@ import {
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
-import { AttributionConsumer } from './consumer/attribution.consumer';
+import { AttributionConsumer } from './projection/attribution.projection';
 import { PageClassifier } from './domain';
 import { AttributionController } from './http/attribution.controller';
-import { AttributionQueries } from './http/attribution-queries';
+import { AttributionQueries } from './http/attribution.queries';
 import { attributionMigrations } from './migrations';
-import { AttributionStore } from './store/attribution-store';
+import { AttributionStore } from './projection/attribution.store';
 import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'attribution';

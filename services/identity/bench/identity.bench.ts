@@ -51,7 +51,7 @@ import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive } from '@touchstream/synthetic-data';
 import { identityMigrations } from '../src/migrations';
-import { writeGraph } from '../src/projection/graph-writer';
+import { writeGraph } from '../src/projection/graph.store';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TARGET_PER_SECOND = 20_000;

@@ -12,14 +12,13 @@ import {
   databaseSettingsFrom,
   kafkaSettingsFrom,
 } from '@touchstream/platform';
-import type { IdentityConfig } from './config';
-import { IdentityDebugController } from './debug/identity-debug.controller';
-import { IdentityQueries } from './debug/identity-queries';
-import { IDENTITY_CONFIG } from './identity-config.token';
+import { IDENTITY_CONFIG, type IdentityConfig } from './config';
+import { IdentityDebugController } from './http/identity-debug.controller';
+import { IdentityQueries } from './http/identity.queries';
 import { identityMigrations } from './migrations';
-import { IdentityProjector } from './projection/identity-projector';
-import { IDENTITY_METRICS, identityMetrics } from './projection/identity-metrics';
-import { TimelinePurge } from './retention/timeline-purge';
+import { IdentityProjector } from './projection/identity.projection';
+import { IDENTITY_METRICS, identityMetrics } from './projection/identity.metrics';
+import { TimelinePurge } from './projection/timeline-purge';
 import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'identity';

@@ -37,3 +37,6 @@ export const identityConfigSchema = z.object({
   IDENTITY_TIMELINE_PURGE_INTERVAL_MINUTES: intSetting(1, 10_080, 60),
 });
 export type IdentityConfig = z.output<typeof identityConfigSchema>;
+
+/** DI token of the validated IdentityConfig. */
+export const IDENTITY_CONFIG = Symbol('IDENTITY_CONFIG');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE, type TouchSource } from '@touchstream/contracts';
 import { DebugTokenGuard } from '@touchstream/platform';
 import { PageClassifier } from '../domain';
-import { AttributionQueries, type AnonymousAttributionView, type UserAttributionView } from './attribution-queries';
+import { AttributionQueries, type AnonymousAttributionView, type UserAttributionView } from './attribution.queries';
 
 const MAX_URL = 8_192;
 const optionalText = z.string().max(MAX_URL).nullish();

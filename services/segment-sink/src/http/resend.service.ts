@@ -2,8 +2,8 @@ import { TOUCH_TYPE, touchEventId, type SubjectType, type Touch, type TouchData,
 import { RetriableError } from '@touchstream/kafka';
 import type { BuiltCall, CallBuilder } from '../domain/call-builder';
 import { storedOrigin } from '../domain/delivery-item';
-import type { StreamHandler } from '../consumer/stream-handler';
-import type { SinkStore } from '../state/sink-store';
+import type { StreamHandler } from '../projection/stream-handler';
+import type { SinkStore } from '../projection/sink.store';
 
 /** How long an on-demand re-send waits for Segment before answering "still going". */
 const RESEND_WAIT_MS = 20_000;

@@ -2,7 +2,7 @@ import { TOPICS } from '@touchstream/contracts';
 import { jsonDecoder, type BatchConsumer, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
 import type { MetricsRegistry } from '@touchstream/platform';
-import { originOf } from '../consumer/stream-handler';
+import { originOf } from '../projection/stream-handler';
 import { DeadLetterWriter } from '../delivery/dead-letters';
 import type { DeliveryItem } from '../domain/delivery-item';
 import { Dispatcher } from '../delivery/dispatcher';

@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { quoteIdent } from '@touchstream/database';
 import { conflictsOf, ownershipOf, type IdentityConflict, type LinkRecord, type Ownership } from '../domain';
-import type { IdentityConfig } from '../config';
-import { IDENTITY_CONFIG } from '../identity-config.token';
+import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
 import { encodeCursor, type TimelineCursor } from './debug-queries.schema';
 
 /** The most anonymousIds one user view lists (a bot can rack up thousands). */

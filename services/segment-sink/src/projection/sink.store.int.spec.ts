@@ -5,7 +5,7 @@ import { createDataSource, migrate } from '@touchstream/database';
 import { subjectKey } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace } from '@touchstream/testing';
 import { segmentSinkMigrations } from '../migrations';
-import { SinkStore, type IdentifyMarkRow } from './sink-store';
+import { SinkStore, type IdentifyMarkRow } from './sink.store';
 
 /** Only what the store reads of a fact (its subject and version); the rest is kept as it is. */
 const fact = (subjectId: string, version: number) =>

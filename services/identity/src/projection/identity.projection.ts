@@ -4,12 +4,11 @@ import { TOPICS, type RawEvent } from '@touchstream/contracts';
 import { linkEvent, projectEvents } from '../domain';
 import { envelopeMessage, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import type { IdentityConfig } from '../config';
-import { IDENTITY_CONFIG } from '../identity-config.token';
-import { IdentityRebuiltProjection } from '../replay/identity-rebuild';
-import { writeGraph, type GraphWriteResult } from './graph-writer';
+import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
+import { IdentityRebuiltProjection } from './identity.rebuild';
+import { writeGraph, type GraphWriteResult } from './graph.store';
 import { decodeIdentityEvent } from './raw-decoder';
-import { IDENTITY_METRICS, type IdentityMetrics } from './identity-metrics';
+import { IDENTITY_METRICS, type IdentityMetrics } from './identity.metrics';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@touchstream/logging';
 import { MarkWriter, type MarkCall, type MarkLoss, type MarkObserver } from './mark-writer';
-import type { IdentifyMarkRow, IdentifyMarksWritten, SinkStore, TrackHandling } from './sink-store';
+import type { IdentifyMarkRow, IdentifyMarksWritten, SinkStore, TrackHandling } from './sink.store';
 
 const quiet = new Logger({ service: 'test', level: 'error' });
 

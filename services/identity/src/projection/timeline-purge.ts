@@ -2,9 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { DataSource } from 'typeorm';
 import { quoteIdent } from '@touchstream/database';
 import { describeError, Logger } from '@touchstream/logging';
-import type { IdentityConfig } from '../config';
-import { IDENTITY_CONFIG } from '../identity-config.token';
-import { IDENTITY_METRICS, type IdentityMetrics } from '../projection/identity-metrics';
+import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
+import { IDENTITY_METRICS, type IdentityMetrics } from './identity.metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per statement, so a large purge never holds long locks. */

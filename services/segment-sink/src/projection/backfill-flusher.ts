@@ -1,8 +1,8 @@
 import { caughtUp, decideFlush, subjectKey, type PartitionProgress } from '@touchstream/segment-delivery';
 import { describeError, type Logger } from '@touchstream/logging';
 import { storedOrigin } from '../domain/delivery-item';
-import type { MarkWriter } from '../state/mark-writer';
-import type { SinkStore } from '../state/sink-store';
+import type { MarkWriter } from './mark-writer';
+import type { SinkStore } from './sink.store';
 import type { StreamHandler } from './stream-handler';
 
 const PAGE_SIZE = 1_000;

@@ -9,8 +9,8 @@ import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-opt
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
 import { attributionDecoder, type AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
-import { AttributionRebuiltProjection } from '../replay/attribution-rebuild';
-import { AttributionStore } from '../store/attribution-store';
+import { AttributionRebuiltProjection } from './attribution.rebuild';
+import { AttributionStore } from './attribution.store';
 import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 /**

@@ -1,5 +1,5 @@
 import { describeError, type Logger } from '@touchstream/logging';
-import type { IdentifyMarkRow, SinkStore, TrackMarkRow } from './sink-store';
+import type { IdentifyMarkRow, SinkStore, TrackMarkRow } from './sink.store';
 
 export type MarkCall = 'identify' | 'track';
 /** no-row: an identify mark whose fact has no row; write-failed: dropped at close, never written. */

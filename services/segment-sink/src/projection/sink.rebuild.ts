@@ -1,5 +1,5 @@
 import type { Logger } from '@touchstream/logging';
-import type { SinkConsumer } from './sink-consumer';
+import type { SinkConsumer } from './sink.projection';
 import type { ReplayPlan, ReplayTarget } from '@touchstream/eventing';
 
 /**

@@ -3,8 +3,8 @@ import type { Channel, SubjectType, TouchSource } from '@touchstream/contracts';
 import { compareStrings, unattributedFingerprint, visitorOfKey, type SubjectFact, type TouchDetails, type TouchState } from '../domain';
 import { quoteIdent, returningRows } from '@touchstream/database';
 import type { LastTouchModel } from '@touchstream/contracts';
-import { touchRow, userSourcesRow, type FactContext } from '../consumer/facts';
-import type { Cause } from '../consumer/messages';
+import { touchRow, userSourcesRow, type FactContext } from './facts';
+import type { Cause } from './messages';
 import { appendToOutbox, type OutboxRow, type RebuiltProjection, type ReplayCause } from '@touchstream/eventing';
 
 /** Facts built and written per round trip while settling. */

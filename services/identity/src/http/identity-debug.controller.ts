@@ -2,7 +2,7 @@ import { BadRequestException, Controller, Get, Inject, NotFoundException, Param,
 import type { z } from 'zod';
 import { DebugTokenGuard } from '@touchstream/platform';
 import { idParamSchema, timelineQuerySchema } from './debug-queries.schema';
-import { IdentityQueries, type AnonymousView, type TimelinePage, type UserView } from './identity-queries';
+import { IdentityQueries, type AnonymousView, type TimelinePage, type UserView } from './identity.queries';
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);

@@ -16,7 +16,7 @@ import {
   type TouchState,
   type VisitorSnapshot,
 } from '../domain';
-import type { AttributionStore } from '../store/attribution-store';
+import type { AttributionStore } from './attribution.store';
 import { touchRow, userSourcesRow, type FactContext } from './facts';
 import type { AttributionMessage, Cause, ClassifiedPageView } from './messages';
 import type { PageClassifier } from '../domain';

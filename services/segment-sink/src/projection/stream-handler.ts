@@ -14,8 +14,8 @@ import type { BuiltCall, CallBuilder } from '../domain/call-builder';
 import type { DeliveryItem, DeliveryReport, EventOrigin } from '../domain/delivery-item';
 import type { Dispatcher } from '../delivery/dispatcher';
 import type { SinkMetrics } from '../sink-metrics';
-import type { MarkWriter } from '../state/mark-writer';
-import type { IdentifyHandling, IdentifyMarkRow, SinkStore } from '../state/sink-store';
+import type { MarkWriter } from './mark-writer';
+import type { IdentifyHandling, IdentifyMarkRow, SinkStore } from './sink.store';
 
 /** Skips recorded as handled, so the backfill flush and a redelivery do not look at them again. */
 const RECORDED_SKIPS = new Set<string>(['unchanged', 'cleared', 'anonymous-identified', 'anonymous-disabled']);
