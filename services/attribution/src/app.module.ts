@@ -4,6 +4,7 @@ import { TOPICS } from '@touchstream/contracts';
 import {
   DatabaseModule,
   KafkaModule,
+  MetricsRegistry,
   OutboxModule,
   PlatformModule,
   ReplayController,
@@ -13,6 +14,7 @@ import {
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
+import { AttributionMetrics } from './projection/attribution.metrics';
 import { AttributionConsumer } from './projection/attribution.projection';
 import { PageClassifier } from './domain';
 import { AttributionController } from './http/attribution.controller';
@@ -58,6 +60,11 @@ export class AttributionAppModule {
         { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
         { provide: AttributionStore, useValue: new AttributionStore(options.schema) },
         AttributionQueries,
+        {
+          provide: AttributionMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new AttributionMetrics().registerIn(metrics.registry),
+        },
         AttributionConsumer,
         { provide: REPLAY_TARGETS, inject: [AttributionConsumer], useFactory: (consumer: AttributionConsumer) => [consumer.rebuild] },
         ReplayService,

@@ -17,7 +17,7 @@ import { IdentityDebugController } from './http/identity-debug.controller';
 import { IdentityQueries } from './http/identity.queries';
 import { identityMigrations } from './migrations';
 import { IdentityProjector } from './projection/identity.projection';
-import { IDENTITY_METRICS, identityMetrics } from './projection/identity.metrics';
+import { IdentityMetrics } from './projection/identity.metrics';
 import { TimelinePurge } from './projection/timeline-purge';
 import { REPLAY_TARGETS } from '@touchstream/eventing';
 
@@ -54,7 +54,11 @@ export class IdentityAppModule {
       controllers: [IdentityDebugController, ReplayController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
-        { provide: IDENTITY_METRICS, inject: [MetricsRegistry], useFactory: identityMetrics },
+        {
+          provide: IdentityMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new IdentityMetrics().registerIn(metrics.registry),
+        },
         IdentityProjector,
         { provide: REPLAY_TARGETS, inject: [IdentityProjector], useFactory: (projector: IdentityProjector) => [projector.rebuild] },
         ReplayService,

@@ -9,9 +9,9 @@ import { Ingestor, type IngestSettings } from './core/ingestor';
 import { CORS_POLICY, IngestCors } from './http/cors';
 import { IngestHttpSetup } from './http/fastify-setup';
 import { IngestController } from './http/ingest.controller';
-import { IngestMetrics } from './http/ingest-metrics';
+import { IngestMetrics } from './http/ingest.metrics';
 import { SdkController } from './http/sdk.controller';
-import { SdkMetrics } from './http/sdk-metrics';
+import { SdkMetrics } from './http/sdk.metrics';
 import { INGEST_SETTINGS } from './http/tokens';
 
 export const SERVICE_NAME = 'ingest';

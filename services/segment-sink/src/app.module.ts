@@ -38,7 +38,7 @@ import { segmentSinkMigrations } from './migrations';
 import { DryRunTransport } from './segment/dry-run-transport';
 import { HttpSegmentTransport } from './segment/http-transport';
 import type { SegmentTransport } from './segment/segment-transport';
-import { SinkMetrics } from './sink-metrics';
+import { SinkMetrics } from './delivery/sink.metrics';
 import { SERVICE_NAME, SERVICE_VERSION, sinkSettingsFrom, type SinkSettings } from './sink-settings';
 import { MarkWriter } from './projection/mark-writer';
 import { SinkStore, type IdentifyMarkRow } from './projection/sink.store';

@@ -1,14 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { MetricsRegistry, ReadinessRegistry } from '@touchstream/platform';
+import { ReadinessRegistry } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
 import { attributionDecoder, type AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
+import { AttributionMetrics } from './attribution.metrics';
 import { AttributionRebuiltProjection } from './attribution.rebuild';
 import { AttributionStore } from './attribution.store';
 import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
@@ -26,11 +26,6 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
   private readonly topics: { rawEvents: string; identityLinks: string };
   /** The replay target of the attribution consumer group. */
   readonly rebuild: FencedRebuild;
-  private readonly consumed: Counter<'kind'>;
-  private readonly published: Counter<'topic'>;
-  private readonly batchSeconds: Histogram;
-  private readonly batchMessages: Histogram;
-  private readonly phaseSeconds: Counter<'phase'>;
 
   constructor(
     @Inject(KafkaRuntime) private readonly kafka: KafkaRuntime,
@@ -38,7 +33,7 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
     @Inject(Logger) private readonly logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(MetricsRegistry) metrics: MetricsRegistry,
+    @Inject(AttributionMetrics) private readonly metrics: AttributionMetrics,
     @Inject(ATTRIBUTION_OPTIONS) private readonly options: AttributionOptions,
     @Inject(PageClassifier) private readonly classifier: PageClassifier,
     @Inject(AttributionStore) store: AttributionStore,
@@ -50,7 +45,7 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
       schema: options.schema,
       topics: { touches: kafka.topic(TOPICS.touches), userSources: kafka.topic(TOPICS.userSources) },
       now: () => new Date(),
-      observe: (phase, ms) => this.phaseSeconds.inc({ phase }, ms / 1000),
+      observe: (phase, ms) => this.metrics.phaseSeconds.inc({ phase }, ms / 1000),
     };
     this.topics = { rawEvents: kafka.topic(TOPICS.rawEvents), identityLinks: kafka.topic(TOPICS.identityLinks) };
     this.rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
@@ -59,36 +54,6 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
       topics: () => [this.topics.rawEvents, this.topics.identityLinks],
       consumer: { start: () => this.startConsuming(), stop: () => this.stopConsuming() },
       projection: new AttributionRebuiltProjection(options.schema, this.context.topics, options.settings.lastTouchModel),
-    });
-    this.consumed = new Counter({
-      name: 'touchstream_attribution_consumed_total',
-      help: 'Messages applied by the attribution consumer, by kind (page_view, link)',
-      labelNames: ['kind'],
-      registers: [metrics.registry],
-    });
-    this.published = new Counter({
-      name: 'touchstream_attribution_facts_total',
-      help: 'Facts written to the outbox, by topic (touches, user_sources)',
-      labelNames: ['topic'],
-      registers: [metrics.registry],
-    });
-    this.batchSeconds = new Histogram({
-      name: 'touchstream_attribution_batch_seconds',
-      help: 'Time to apply one consumed batch (one transaction: state, outbox, positions)',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [metrics.registry],
-    });
-    this.phaseSeconds = new Counter({
-      name: 'touchstream_attribution_batch_phase_seconds_total',
-      help: 'Time spent in each phase of batch transactions: load (locks, reads), apply (ledger), store (state writes), outbox',
-      labelNames: ['phase'],
-      registers: [metrics.registry],
-    });
-    this.batchMessages = new Histogram({
-      name: 'touchstream_attribution_batch_messages',
-      help: 'Messages per consumed batch',
-      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
-      registers: [metrics.registry],
     });
   }
 
@@ -124,8 +89,8 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async handle(messages: ConsumedMessage<AttributionMessage>[]): Promise<void> {
-    const stopTimer = this.batchSeconds.startTimer();
-    this.batchMessages.observe(messages.length);
+    const stopTimer = this.metrics.batchSeconds.startTimer();
+    this.metrics.batchMessages.observe(messages.length);
     let outcome: BatchOutcome | null = null;
     let held = false;
     await applyOncePerOffset(this.dataSource.manager, this.options.schema, this.options.consumerGroup, messages, async (fresh, tx) => {
@@ -138,10 +103,10 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
     if (held) this.rebuild.batchHeld();
     const applied = outcome as BatchOutcome | null;
     if (applied === null) return;
-    this.consumed.inc({ kind: 'page_view' }, applied.pageViews);
-    this.consumed.inc({ kind: 'link' }, applied.links);
-    this.published.inc({ topic: 'touches' }, applied.touchesPublished);
-    this.published.inc({ topic: 'user_sources' }, applied.userSourcesPublished);
+    this.metrics.consumed.inc({ kind: 'page_view' }, applied.pageViews);
+    this.metrics.consumed.inc({ kind: 'link' }, applied.links);
+    this.metrics.published.inc({ topic: 'touches' }, applied.touchesPublished);
+    this.metrics.published.inc({ topic: 'user_sources' }, applied.userSourcesPublished);
     if (applied.touchesPublished + applied.userSourcesPublished > 0) this.relay.notify();
   }
 }

@@ -8,7 +8,7 @@ import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
 import { IdentityRebuiltProjection } from './identity.rebuild';
 import { writeGraph, type GraphWriteResult } from './graph.store';
 import { decodeIdentityEvent } from './raw-decoder';
-import { IDENTITY_METRICS, type IdentityMetrics } from './identity.metrics';
+import { IdentityMetrics } from './identity.metrics';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +40,7 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(KafkaRuntime) private readonly kafka: KafkaRuntime,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
-    @Inject(IDENTITY_METRICS) private readonly metrics: IdentityMetrics,
+    @Inject(IdentityMetrics) private readonly metrics: IdentityMetrics,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
     @Inject(Logger) logger: Logger,
   ) {

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { quoteIdent } from '@touchstream/database';
 import { describeError, Logger } from '@touchstream/logging';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
-import { IDENTITY_METRICS, type IdentityMetrics } from './identity.metrics';
+import { IdentityMetrics } from './identity.metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per statement, so a large purge never holds long locks. */
@@ -25,7 +25,7 @@ export class TimelinePurge implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Logger) private readonly logger: Logger,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
-    @Inject(IDENTITY_METRICS) private readonly metrics: IdentityMetrics,
+    @Inject(IdentityMetrics) private readonly metrics: IdentityMetrics,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -9,7 +9,7 @@ import {
   originAllowed,
   type CorsPolicy,
 } from '../core/cors';
-import { SdkMetrics } from './sdk-metrics';
+import { SdkMetrics } from './sdk.metrics';
 
 export const CORS_POLICY = Symbol('CORS_POLICY');
 

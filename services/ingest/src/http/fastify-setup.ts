@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BodyError, readBody } from '../core/read-body';
 import { INGEST_SETTINGS } from './tokens';
 import type { IngestSettings } from '../core/ingestor';
-import { IngestMetrics } from './ingest-metrics';
+import { IngestMetrics } from './ingest.metrics';
 
 /**
  * Takes request bodies away from Fastify's JSON parser: every body (any content type: Segment's

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Ingestor } from '../core/ingestor';
 import type { TrackingRoute } from '../core/limits';
-import { SdkMetrics } from './sdk-metrics';
+import { SdkMetrics } from './sdk.metrics';
 
 /**
  * The short routes Segment's browser and mobile SDKs post to: analytics-next sends each call to

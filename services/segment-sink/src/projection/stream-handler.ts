@@ -13,7 +13,7 @@ import {
 import type { BuiltCall, CallBuilder } from '../domain/call-builder';
 import type { DeliveryItem, DeliveryReport, EventOrigin } from '../domain/delivery-item';
 import type { Dispatcher } from '../delivery/dispatcher';
-import type { SinkMetrics } from '../sink-metrics';
+import type { SinkMetrics } from '../delivery/sink.metrics';
 import type { MarkWriter } from './mark-writer';
 import type { IdentifyHandling, IdentifyMarkRow, SinkStore } from './sink.store';
 

@@ -10,7 +10,7 @@ import { HttpSegmentTransport } from '../segment/http-transport';
 import type { SegmentTransport } from '../segment/segment-transport';
 import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../sink-settings';
 import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from '../domain/forwarding';
-import { ProxyMetrics } from './proxy-metrics';
+import { ProxyMetrics } from './proxy.metrics';
 
 /**
  * First-party proxy mode: every event an SDK sent to ingest's Tracking API routes goes on to

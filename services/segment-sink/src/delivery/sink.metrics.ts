@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
-import type { DeliveryItem } from './domain/delivery-item';
-import type { DispatcherObserver, DispatcherStatus } from './delivery/dispatcher';
-import type { MarkCall, MarkLoss, MarkObserver } from './projection/mark-writer';
+import type { DeliveryItem } from '../domain/delivery-item';
+import type { DispatcherObserver, DispatcherStatus } from './dispatcher';
+import type { MarkCall, MarkLoss, MarkObserver } from '../projection/mark-writer';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BYTES_BUCKETS = [1_000, 10_000, 50_000, 100_000, 200_000, 300_000, 400_000, 450_000, 500_000];
