@@ -16,3 +16,4 @@ export * from './trace-context';
 export * from './tls-errors';
 export * from './identity-ownership';
 export * from './backoff';
+export * from './envelope-message';

@@ -43,10 +43,10 @@ import {
   type BenchService,
   writeJsonResult,
 } from '@touchstream/bench';
-import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/contracts';
+import { rawEventKey, toRawEvent, TOPICS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
 import { projectEvents } from '../src/domain';
-import { envelopeMessage, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive } from '@touchstream/synthetic-data';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, emptyAsUndefined, portSchema } from '@touchstream/platform';
-import { parseCorsOrigins } from './core/cors';
+import { parseCorsOrigins } from './domain/cors';
 
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
-import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
+import { DEAD_LETTER_HEADERS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
+import { type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
 import { AttributionTestbed, pageEvent, SHOP } from '../testing/harness.spec';
 

@@ -16,8 +16,9 @@ import {
   type SegmentEvent,
   type TouchData,
   type UserSourcesData,
+  envelopeMessage,
 } from '@touchstream/contracts';
-import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
+import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,

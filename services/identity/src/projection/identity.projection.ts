@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOPICS, type RawEvent } from '@touchstream/contracts';
+import { TOPICS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import { linkEvent, projectEvents } from '../domain';
-import { envelopeMessage, KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
+import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
 import { IdentityRebuiltProjection } from './identity.rebuild';

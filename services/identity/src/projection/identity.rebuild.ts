@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { envelopeMessage } from '@touchstream/kafka';
 import { quoteIdent, returningRows } from '@touchstream/database';
 import { linkEvent, type LinkSighting } from '../domain';
 import type { LinkVia } from '@touchstream/contracts';
 import { appendToOutbox, type OutboxRow, type RebuiltProjection, type ReplayCause } from '@touchstream/eventing';
+import { envelopeMessage } from '@touchstream/contracts';
 
 const OUTBOX_CHUNK = 5_000;
 

@@ -4,9 +4,9 @@
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
-import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
+import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import type { GraphSnapshot } from '../domain';
-import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
+import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';

@@ -8,7 +8,7 @@ import {
   CORS_MAX_AGE_SECONDS,
   originAllowed,
   type CorsPolicy,
-} from '../core/cors';
+} from '../domain/cors';
 import { SdkMetrics } from './sdk.metrics';
 
 export const CORS_POLICY = Symbol('CORS_POLICY');

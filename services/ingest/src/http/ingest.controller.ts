@@ -1,7 +1,7 @@
 import { Controller, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Ingestor } from '../core/ingestor';
-import type { IngestChannel } from '../core/limits';
+import { Ingestor } from '../domain/ingestor';
+import type { IngestChannel } from '../domain/limits';
 
 /**
  * Segment's webhook destination and its HTTP Tracking API. Thin: the ingest core does the work

@@ -1,9 +1,9 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventSource } from '@touchstream/contracts';
-import type { AckOutcome } from '../core/ack';
-import type { RejectionCode } from '../core/admit';
-import type { RefusalCode } from '../core/answers';
-import type { IngestObserver } from '../core/ingestor';
+import type { AckOutcome } from '../domain/ack';
+import type { RejectionCode } from '../domain/admit';
+import type { RefusalCode } from '../domain/answers';
+import type { IngestObserver } from '../domain/ingestor';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

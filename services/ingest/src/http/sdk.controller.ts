@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Ingestor } from '../core/ingestor';
-import type { TrackingRoute } from '../core/limits';
+import { Ingestor } from '../domain/ingestor';
+import type { TrackingRoute } from '../domain/limits';
 import { SdkMetrics } from './sdk.metrics';
 
 /**

@@ -7,8 +7,9 @@ import {
   type EventSource,
   type RejectedEvent,
   type ValidationIssue,
+  envelopeMessage,
 } from '@touchstream/contracts';
-import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
+import { type OutgoingMessage } from '@touchstream/kafka';
 import type { IngestLimits } from './limits';
 
 /** Why one event of a request was refused (a metrics label: a fixed, small set). */
@@ -70,7 +71,7 @@ export function admitEvents(candidates: readonly unknown[], context: AdmissionCo
     if (!admission.ok) return reject('invalid_event', admission.reason, admission.issues);
     const { raw } = admission;
     const message = envelopeMessage(raw, rawEventKey(raw.data.event));
-    const bytes = eventBytes(candidate, message.value as string, maxEventBytes);
+    const bytes = eventBytes(candidate, message.value, maxEventBytes);
     if (bytes > maxEventBytes) {
       return reject(
         'event_too_large',
