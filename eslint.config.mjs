@@ -4,37 +4,43 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 /**
- * Architecture rules (Nx tags in each project.json):
+ * Architecture rules (tags in each project.json):
  * - type:service may use libs; libs never import services; services never import each other.
  * - scope:domain libs (contracts, logging, source-detection and the pure domain libs) import only
  *   other domain libs and no framework or driver: no NestJS, kafkajs, typeorm or pg.
+ * - type:tooling (tools/: test harness, local infrastructure, benchmarks) is for tests, benchmarks
+ *   and scripts: production code (every src/ file that is not a spec nor under src/testing/) never
+ *   imports it.
  * - kafkajs is imported by libs/kafka only (second rule below).
  */
-/** Tests may also use libs/testing (scope:testing); production code may not. */
 function moduleBoundaries({ inTests }) {
-  const testing = inTests ? ['scope:testing'] : [];
+  const tooling = inTests ? ['type:tooling'] : [];
+  const toolingScope = inTests ? ['scope:tooling'] : [];
   return {
     allow: [],
     enforceBuildableLibDependency: false,
     depConstraints: [
-      { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', ...tooling] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...tooling] },
+      { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
       {
         sourceTag: 'scope:domain',
-        onlyDependOnLibsWithTags: ['scope:domain', ...testing],
+        onlyDependOnLibsWithTags: ['scope:domain', ...toolingScope],
         bannedExternalImports: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg', 'fastify', 'undici'],
       },
       {
         sourceTag: 'scope:infra',
-        onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', ...testing],
+        onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', ...toolingScope],
         bannedExternalImports: ['@nestjs/*'],
       },
-      { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', 'scope:platform', ...testing] },
-      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra'] },
+      { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', 'scope:platform', ...toolingScope] },
     ],
   };
 }
+
+/** Code that only tests and benchmarks run: specs, their helpers (src/testing/) and benchmarks (bench/). */
+const TEST_CODE = ['**/*.spec.ts', '**/src/testing/**/*.ts', '**/bench/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', '.nx/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
@@ -56,7 +62,7 @@ export default tseslint.config(
   },
   { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
-    files: ['**/*.spec.ts'],
+    files: TEST_CODE,
     rules: {
       '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: true })],
       // Test doubles and parsed JSON in assertions are loosely typed on purpose.

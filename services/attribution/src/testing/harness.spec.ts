@@ -1,6 +1,6 @@
 /**
  * Test support for the attribution integration specs (named *.spec.ts so it is left out of the
- * build and may use libs/testing; it holds no tests itself).
+ * build and may use tools/testing; it holds no tests itself).
  */
 import { Pool } from 'pg';
 import {
