@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchIdOf } from '@touchstream/contracts';
-import { AttributionTestbed, SHOP, identityLink, pageEvent, type RunningAttribution } from '../testing/harness.spec';
+import { AttributionTestbed, SHOP, identityLink, pageEvent, type RunningAttribution } from '../testing/harness';
 
 /**
  * The defects of the reference build (attribution.md §1), each as a scenario through the real

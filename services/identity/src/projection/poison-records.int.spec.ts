@@ -3,7 +3,7 @@ import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent } from '@touchstream/identity-graph';
 import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
-import { IdentityTestbed } from '../testing/harness.spec';
+import { IdentityTestbed } from '../testing/harness';
 
 const AT = '2026-03-02T10:00:00.000Z';
 
