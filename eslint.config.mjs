@@ -1,10 +1,10 @@
 // @ts-check
-import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import touchstream from './tools/lint/module-boundaries.mjs';
 
 /**
- * Architecture rules (tags in each project.json):
+ * Architecture rules (tags in each project.json, checked by tools/lint/module-boundaries.mjs):
  * - type:service may use libs; libs never import services; services never import each other.
  * - scope:domain libs (contracts, logging, source-detection and the pure domain libs) import only
  *   other domain libs and no framework or driver: no NestJS, kafkajs, typeorm or pg.
@@ -17,8 +17,6 @@ function moduleBoundaries({ inTests }) {
   const tooling = inTests ? ['type:tooling'] : [];
   const toolingScope = inTests ? ['scope:tooling'] : [];
   return {
-    allow: [],
-    enforceBuildableLibDependency: false,
     depConstraints: [
       { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', ...tooling] },
       { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
@@ -47,9 +45,9 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { '@nx': nx },
+    plugins: { touchstream },
     rules: {
-      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: false })],
+      'touchstream/module-boundaries': ['error', moduleBoundaries({ inTests: false })],
       'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'kafkajs is used through @touchstream/kafka only.' }] }],
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -64,7 +62,7 @@ export default tseslint.config(
   {
     files: TEST_CODE,
     rules: {
-      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: true })],
+      'touchstream/module-boundaries': ['error', moduleBoundaries({ inTests: true })],
       // Test doubles and parsed JSON in assertions are loosely typed on purpose.
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
