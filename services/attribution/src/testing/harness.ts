@@ -17,11 +17,12 @@ import {
   type TouchData,
   type UserSourcesData,
 } from '@touchstream/contracts';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
+import type { StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,
+  readOutboxEvents,
   startServiceProcess,
   testInfrastructure,
   testKafkaSettings,
