@@ -40,8 +40,60 @@ function moduleBoundaries({ inTests }) {
 /** Code that only tests and benchmarks run: specs, their helpers (src/testing/) and benchmarks (bench/). */
 const TEST_CODE = ['**/*.spec.ts', '**/src/testing/**/*.ts', '**/bench/**/*.ts'];
 
+/**
+ * Size caps: a file, a function and a parameter list a reader takes in at once (docs/architecture.md,
+ * "Conventions"). Blank lines and comments do not count. More than five parameters become one
+ * object with named fields; constructors may take up to eight, since NestJS injects a class's
+ * collaborators through its constructor.
+ */
+const MAX_PARAMS = 5;
+const SIZE_CAPS = {
+  'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+  '@typescript-eslint/max-params': ['error', { max: 8 }],
+  'no-restricted-syntax': [
+    'error',
+    ...[
+      `FunctionDeclaration[params.length>${MAX_PARAMS}]`,
+      `ArrowFunctionExpression[params.length>${MAX_PARAMS}]`,
+      `FunctionExpression[params.length>${MAX_PARAMS}]:not(MethodDefinition[kind="constructor"] > FunctionExpression)`,
+    ].map((selector) => ({ selector, message: `More than ${MAX_PARAMS} parameters: pass one object with named fields.` })),
+  ],
+};
+
+/** Tests are longer: a describe block holds its cases, so only the file is capped. */
+const TEST_SIZE_CAPS = {
+  'max-lines': ['error', { max: 600, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': 'off',
+};
+
+/**
+ * The few files over a cap, each with why (listed in docs/architecture.md too). A new entry needs
+ * the same: a reason the code reads better whole than split.
+ */
+const SIZE_EXCEPTIONS = [
+  // applyOncePerOffset is one transaction (read positions, drop redeliveries, apply, store
+  // positions); split, the order that makes a consumer apply each offset once is spread over helpers.
+  { files: ['libs/database/src/positions.ts'], rules: { 'max-lines-per-function': 'off' } },
+  // runImportCommand and importFile walk one file through its stages (arguments, environment,
+  // Kafka, checkpoints, records) with an exit code or a summary per failure; to be split by stage.
+  {
+    files: ['services/archive-import/src/cli/import-command.ts', 'services/archive-import/src/importer.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  // The dispatcher owns the in-flight, rate-limit and retry state of one delivery loop; to be split
+  // into the loop and its batch bookkeeping.
+  { files: ['services/segment-sink/src/delivery/dispatcher.ts'], rules: { 'max-lines': 'off' } },
+  // startSegmentReceiver is the Segment stand-in's request handler with Segment's checks in
+  // Segment's order, and the faults a test can switch on; to be split into checks and faults.
+  { files: ['tools/testing/src/segment-receiver.ts'], rules: { 'max-lines-per-function': 'off' } },
+  // Nine injected collaborators: the consumer also owns its metrics and readiness; the consumer
+  // wiring is being reduced to one shared way.
+  { files: ['services/attribution/src/consumer/attribution.consumer.ts'], rules: { '@typescript-eslint/max-params': 'off' } },
+];
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', '.nx/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -56,6 +108,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // NestJS modules are classes with only static members by design.
       '@typescript-eslint/no-extraneous-class': 'off',
+      ...SIZE_CAPS,
     },
   },
   { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
@@ -68,7 +121,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/require-await': 'off',
+      ...TEST_SIZE_CAPS,
     },
   },
+  ...SIZE_EXCEPTIONS,
   prettier,
 );

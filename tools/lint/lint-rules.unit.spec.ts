@@ -13,11 +13,16 @@ beforeAll(() => {
   eslint = new ESLint({ cwd: ROOT });
 });
 
-/** The boundary errors ESLint reports for `file` with `importLine` put at its top. */
-async function boundaryErrors(file: string, importLine: string): Promise<string[]> {
-  const code = `${importLine}\n${readFileSync(resolve(ROOT, file), 'utf8')}`;
+/** The errors of `rules` ESLint reports for `file` with `lines` put at its top. */
+async function errorsOf(rules: readonly string[], file: string, lines: string): Promise<string[]> {
+  const code = `${lines}\n${readFileSync(resolve(ROOT, file), 'utf8')}`;
   const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, file) });
-  return (result?.messages ?? []).filter((message) => message.ruleId === RULE).map((message) => message.message);
+  return (result?.messages ?? []).filter((message) => rules.includes(message.ruleId ?? '')).map((message) => message.message);
+}
+
+/** The boundary errors ESLint reports for `file` with `importLine` put at its top. */
+function boundaryErrors(file: string, importLine: string): Promise<string[]> {
+  return errorsOf([RULE], file, importLine);
 }
 
 describe('module boundaries (eslint.config.mjs)', { timeout: 120_000 }, () => {
@@ -59,5 +64,33 @@ describe('module boundaries (eslint.config.mjs)', { timeout: 120_000 }, () => {
 
   it('lets a service import a lib by its package name', async () => {
     expect(await boundaryErrors('services/ingest/src/main.ts', "import '@touchstream/logging';")).toEqual([]);
+  });
+});
+
+describe('size caps (eslint.config.mjs)', { timeout: 120_000 }, () => {
+  const SIZE_RULES = ['max-lines', 'max-lines-per-function', 'no-restricted-syntax', '@typescript-eslint/max-params'];
+  const sixParams =
+    'export function six(a: number, b: number, c: number, d: number, e: number, f: number) { return a + b + c + d + e + f; }';
+  const longFunction = `export function long() {\n${Array.from({ length: 79 }, (_, index) => `  void ${index};`).join('\n')}\n}`;
+  const longFile = Array.from({ length: 301 }, (_, index) => `export const line${index} = ${index};`).join('\n');
+
+  it('fails production code with more than five parameters, a function of 81 lines or a file over 300', async () => {
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/index.ts', sixParams)).toEqual([expect.stringContaining('More than 5 parameters')]);
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/index.ts', longFunction)).toEqual([expect.stringContaining('too many lines (81)')]);
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/index.ts', longFile)).toEqual([expect.stringContaining('File has too many lines')]);
+  });
+
+  it('lets a constructor take up to eight parameters, for NestJS injection', async () => {
+    const constructor = (count: number) =>
+      `export class Wired { constructor(${Array.from({ length: count }, (_, index) => `readonly p${index}: number`).join(', ')}) {} }`;
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/index.ts', constructor(8))).toEqual([]);
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/index.ts', constructor(9))).toEqual([
+      expect.stringContaining('too many parameters (9)'),
+    ]);
+  });
+
+  it('lets a spec hold a long describe block, not more than five parameters', async () => {
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/logger.unit.spec.ts', longFunction)).toEqual([]);
+    expect(await errorsOf(SIZE_RULES, 'libs/logging/src/logger.unit.spec.ts', sixParams)).toHaveLength(1);
   });
 });
