@@ -31,7 +31,7 @@ export interface PageView {
 const NOT_SET = '(not set)';
 const defaultUnwantedReferrals = new DomainList(DEFAULT_UNWANTED_REFERRALS);
 
-/** Where the visit's source, medium and campaign came from (attribution.md §3, first that applies). */
+/** Where the visit's source, medium and campaign came from (first that applies). */
 interface SourceMedium {
   readonly source: string;
   readonly medium: string;
@@ -43,7 +43,7 @@ interface SourceMedium {
 
 /**
  * Classifies a page view's traffic source: internal navigation, or the touch's source, medium,
- * campaign and channel (attribution.md §2-4). Pure and total: any input, however malformed,
+ * campaign and channel. Pure and total: any input, however malformed,
  * gives a TouchSource; unknown values are null.
  */
 export function classifyTouch(pageView: PageView): TouchSource {
