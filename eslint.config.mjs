@@ -84,9 +84,6 @@ const SIZE_EXCEPTIONS = [
   // The dispatcher owns the in-flight, rate-limit and retry state of one delivery loop; to be split
   // into the loop and its batch bookkeeping.
   { files: ['services/segment-sink/src/delivery/dispatcher.ts'], rules: { 'max-lines': 'off' } },
-  // startSegmentReceiver is the Segment stand-in's request handler with Segment's checks in
-  // Segment's order, and the faults a test can switch on; to be split into checks and faults.
-  { files: ['tools/testing/src/segment-receiver.ts'], rules: { 'max-lines-per-function': 'off' } },
   // Nine injected collaborators: the consumer also owns its metrics and readiness; the consumer
   // wiring is being reduced to one shared way.
   { files: ['services/attribution/src/consumer/attribution.consumer.ts'], rules: { '@typescript-eslint/max-params': 'off' } },
