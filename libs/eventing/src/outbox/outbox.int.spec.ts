@@ -3,7 +3,15 @@ import type { DataSource } from 'typeorm';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import { createDataSource, migrate } from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import {
+  dropSchema,
+  readOutboxEvents,
+  testInfrastructure,
+  testKafkaSettings,
+  testLogger,
+  testNamespace,
+  waitFor,
+} from '@touchstream/testing';
 import { OutboxRelay } from './outbox-relay';
 import { outboxDeadLetters } from './outbox-dead-letters';
 import {
@@ -15,7 +23,6 @@ import {
   PlatformTables1764370000000,
   appendToOutbox,
   applyOncePerOffset,
-  readOutboxEvents,
 } from '..';
 
 /** Thrown to roll a test's transaction back. */

@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS, MemoryAttribution, type LedgerInput } from '../domain
 import { generateArchive, SITE } from '@touchstream/synthetic-data';
 import { waitFor, type ServiceProcess } from '@touchstream/testing';
 import { PageClassifier, readPageView } from '../domain';
-import { AttributionTestbed, linksFor } from '../testing/harness.spec';
+import { AttributionTestbed, linksFor } from '../testing/harness';
 
 const archive = generateArchive({ users: 1_500, days: 60, seed: 'attribution-crash' });
 const events: RawEvent[] = [...archive.events({ kind: 'shuffled', window: 400 })].map((event) =>

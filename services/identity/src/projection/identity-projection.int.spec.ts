@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent, projectEvents, snapshotOf } from '../domain';
-import { IdentityTestbed, type RunningIdentity } from '../testing/harness.spec';
+import { IdentityTestbed, type RunningIdentity } from '../testing/harness';
 import { TimelinePurge } from './timeline-purge';
 import { IdentityProjector } from './identity.projection';
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, identityLinkSchema } from '@touchstream/contracts';
 import { createDataSource, migrate } from '@touchstream/database';
-import { dropSchema, testInfrastructure, testNamespace } from '@touchstream/testing';
+import { dropSchema, readOutboxEvents, testInfrastructure, testNamespace } from '@touchstream/testing';
 import { identityMigrations } from '../migrations';
 import { IdentityRebuiltProjection } from './identity.rebuild';
-import { readOutboxEvents } from '@touchstream/eventing';
 
 type Row = [anonymousId: string, userId: string, firstSeenAt: string, messageId: string, revision: number];
 

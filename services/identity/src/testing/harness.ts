@@ -1,6 +1,6 @@
 /**
- * Test support for the identity integration specs (named *.spec.ts so it is left out of the build
- * and may use libs/testing; it holds no tests itself).
+ * Test support for the identity integration specs. Like everything under src/testing/, it is left
+ * out of the build and may use tools/testing.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
@@ -8,10 +8,19 @@ import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEve
 import type { GraphSnapshot } from '../domain';
 import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
+import {
+  dropSchema,
+  readOutboxEvents,
+  testInfrastructure,
+  testKafkaSettings,
+  testLogger,
+  testNamespace,
+  waitFor,
+  waitForIds,
+} from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/eventing';
+import type { StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'identity-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'identity-admin-token-0123456789';

@@ -1,6 +1,6 @@
 /**
- * Test support for the attribution integration specs (named *.spec.ts so it is left out of the
- * build and may use libs/testing; it holds no tests itself).
+ * Test support for the attribution integration specs. Like everything under src/testing/, it is
+ * left out of the build and may use tools/testing.
  */
 import { Pool } from 'pg';
 import {
@@ -22,6 +22,7 @@ import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,
+  readOutboxEvents,
   startServiceProcess,
   testInfrastructure,
   testKafkaSettings,
@@ -33,7 +34,7 @@ import {
 } from '@touchstream/testing';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { attributionConfigSchema } from '../config';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/eventing';
+import type { StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'attribution-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'attribution-admin-token-0123456789';
