@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { commonEnv, ConfigError, loadConfig } from '../config';
@@ -58,6 +61,14 @@ describe('tracing settings from the OpenTelemetry variables', () => {
       serviceName: 'touchstream-sink',
       tracesUrl: 'http://collector:4318/v1/traces',
       headers: { 'x-api-key': 's=cret', 'x-tenant': 'acme' },
+    });
+  });
+
+  it('reads OTEL_EXPORTER_OTLP_HEADERS from OTEL_EXPORTER_OTLP_HEADERS_FILE (a mounted secret)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'otel-headers-')), 'headers');
+    writeFileSync(file, 'authorization=Bearer%20abc\n');
+    expect(settings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_HEADERS_FILE: file })?.headers).toEqual({
+      authorization: 'Bearer abc',
     });
   });
 
