@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -113,7 +113,8 @@ export class OtelTracing implements Tracing {
   private readonly tracer: Tracer;
   private readonly ids = new PinnableIdGenerator();
 
-  constructor(settings: TracingSettings, logger: Logger) {
+  /** `processor`: where ended spans go; by default batched to the OTLP/HTTP exporter (tests pass an in-memory one). */
+  constructor(settings: TracingSettings, logger: Logger, processor?: SpanProcessor) {
     // The SDK reports export failures through its diagnostic logger: into the service's log.
     diag.setLogger(
       {
@@ -125,11 +126,12 @@ export class OtelTracing implements Tracing {
       },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
-    const exporter = new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }),
       idGenerator: this.ids,
-      spanProcessors: [new BatchSpanProcessor({ exporter })],
+      spanProcessors: [
+        processor ?? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }) }),
+      ],
     });
     this.tracer = this.provider.getTracer('touchstream');
   }
