@@ -64,7 +64,13 @@ describe('OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, every service exp
       expect(ingest).toMatchObject({
         name: 'POST /v1/webhook',
         parentSpanId: '',
-        attributes: { 'http.request.method': 'POST', 'http.route': '/v1/webhook', 'http.response.status_code': 200 },
+        attributes: {
+          'http.request.method': 'POST',
+          'http.route': '/v1/webhook',
+          'url.path': '/v1/webhook',
+          'url.scheme': 'http',
+          'http.response.status_code': 200,
+        },
       });
 
       // The raw event's Kafka header carries the ingest span's context: both consumers of the raw topic are its children.

@@ -22,6 +22,8 @@ import {
   ATTR_SERVER_PORT,
   ATTR_SERVICE_NAME,
   ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
 import { formatTraceparent, parseTraceparent } from '@touchstream/contracts';
 import type { HandledBatch } from '@touchstream/kafka';
@@ -191,6 +193,8 @@ export class OtelTracing implements Tracing {
         const attributes: Attributes = {
           [ATTR_HTTP_REQUEST_METHOD]: request.method,
           [ATTR_HTTP_ROUTE]: request.route,
+          [ATTR_URL_PATH]: request.path,
+          [ATTR_URL_SCHEME]: request.scheme,
           [ATTR_HTTP_RESPONSE_STATUS_CODE]: statusCode,
           'touchstream.events.published': published.length,
         };

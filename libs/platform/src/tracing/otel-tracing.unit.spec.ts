@@ -76,7 +76,7 @@ describe('OtelTracing', () => {
 
   it("gives an ingest request's span the context its first event carries, and links the other events", () => {
     const { tracing: subject, spans } = tracing();
-    const request = subject.serverRequest({ method: 'POST', route: '/v1/batch' });
+    const request = subject.serverRequest({ method: 'POST', route: '/v1/batch', path: '/v1/batch', scheme: 'http' });
     request.published([{ headers: { traceparent: first } }, { headers: { traceparent: second } }]);
     request.end(200);
     const [span] = spans();
@@ -88,6 +88,8 @@ describe('OtelTracing', () => {
     expect(span?.attributes).toEqual({
       'http.request.method': 'POST',
       'http.route': '/v1/batch',
+      'url.path': '/v1/batch',
+      'url.scheme': 'http',
       'http.response.status_code': 200,
       'touchstream.events.published': 2,
     });
@@ -97,7 +99,13 @@ describe('OtelTracing', () => {
   it("makes a request that sent a traceparent the span's parent, links every event, and a 5xx an error", () => {
     const { tracing: subject, spans } = tracing();
     const caller = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const request = subject.serverRequest({ method: 'POST', route: '/v1/webhook', traceparent: caller });
+    const request = subject.serverRequest({
+      method: 'POST',
+      route: '/v1/webhook',
+      path: '/v1/webhook',
+      scheme: 'https',
+      traceparent: caller,
+    });
     request.published([{ headers: { traceparent: first } }]);
     request.end(503);
     const [span] = spans();

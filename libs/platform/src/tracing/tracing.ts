@@ -18,6 +18,9 @@ export interface ServerRequest {
   method: string;
   /** The route template (`/v1/webhook`), the span's name with the method. */
   route: string;
+  /** The path requested, without its query. */
+  path: string;
+  scheme: 'http' | 'https';
   /** The request's own traceparent header, when the caller sent one. */
   traceparent?: string | undefined;
 }

@@ -17,6 +17,8 @@ export async function answerIngest(
   const span = tracing.serverRequest({
     method: request.method,
     route: request.routeOptions.url ?? request.url,
+    path: request.url.split('?', 1)[0] ?? request.url,
+    scheme: request.protocol,
     traceparent: Array.isArray(traceparent) ? traceparent[0] : traceparent,
   });
   let status = 500;
