@@ -51,6 +51,9 @@ const ATTR_MESSAGING_CONSUMER_GROUP_NAME = 'messaging.consumer.group.name';
 const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
 const ATTR_MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset';
 
+/** Longest a graceful shutdown waits for the last spans to be exported. */
+const SHUTDOWN_FLUSH_MS = 3_000;
+
 /** Links a span keeps (the SDK's default limit): a batch of thousands links to its first 128. */
 const MAX_LINKS = 128;
 
@@ -116,7 +119,11 @@ export class OtelTracing implements Tracing {
   private readonly ids = new PinnableIdGenerator();
 
   /** `processor`: where ended spans go; by default batched to the OTLP/HTTP exporter (tests pass an in-memory one). */
-  constructor(settings: TracingSettings, logger: Logger, processor?: SpanProcessor) {
+  constructor(
+    settings: TracingSettings,
+    private readonly logger: Logger,
+    processor?: SpanProcessor,
+  ) {
     // The SDK reports export failures through its diagnostic logger: into the service's log.
     diag.setLogger(
       {
@@ -252,8 +259,20 @@ export class OtelTracing implements Tracing {
     };
   }
 
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  /**
+   * Exports what is queued, waiting at most `timeoutMs`: a collector that does not answer would
+   * otherwise hold the shutdown for the exporter's own timeout and retries (10 s and more).
+   */
+  async shutdown(timeoutMs = SHUTDOWN_FLUSH_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.provider.shutdown().then(() => 'flushed' as const), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'timeout')
+      this.logger.warn('opentelemetry: spans not exported at shutdown: the collector did not answer in time', { timeoutMs });
   }
 }
 

@@ -141,6 +141,23 @@ describe('OtelTracing', () => {
   });
 });
 
+describe('OtelTracing shutdown', () => {
+  it('gives up on the last spans, saying so, when the exporter does not finish in time', async () => {
+    const lines: string[] = [];
+    const logger = new Logger({ service: 'test', level: 'warn', sink: { write: (line: string) => lines.push(line) > 0 } });
+    const hanging = {
+      onStart: () => undefined,
+      onEnd: () => undefined,
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => new Promise<void>(() => undefined),
+    };
+    await new OtelTracing(SETTINGS, logger, hanging).shutdown(50);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      'opentelemetry: spans not exported at shutdown: the collector did not answer in time',
+    ]);
+  });
+});
+
 describe('NO_TRACING', () => {
   it("records nothing and sends the delivered event's traceparent as it came", () => {
     const parent = traceparentOf('message-1', 'event-1');
