@@ -7,14 +7,18 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs libs
 COPY services services
-RUN find libs services -type f ! -name package.json -delete && npm ci --no-audit --no-fund
+COPY tools tools
+RUN find libs services tools -type f ! -name package.json -delete && npm ci --no-audit --no-fund
 
 FROM deps AS build
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY libs libs
 COPY services services
+COPY tools tools
 RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
 
+# The runtime stage takes libs/ and services/ only: tools/ (test harness, local infrastructure,
+# benchmarks) is never shipped, and no service's src/ may import it (eslint.config.mjs).
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
