@@ -11,6 +11,7 @@ import {
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  tracingSettingsFrom,
 } from '@touchstream/platform';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config';
 import { IdentityDebugController } from './http/identity-debug.controller';
@@ -42,6 +43,7 @@ export class IdentityAppModule {
           debugToken: config.DEBUG_TOKEN,
           adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
+          tracing: tracingSettingsFrom(config, SERVICE_NAME),
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
