@@ -6,7 +6,7 @@
 // prints the consumer lag until every group has caught up. Where the services listen and the
 // tokens come from a running `npm start` (.cache/run.json) or the environment (IDENTITY_PORT,
 // ATTRIBUTION_PORT, SINK_PORT, ADMIN_TOKEN to start a replay, DEBUG_TOKEN to follow it). See docs/decisions/0009-replay.md.
-import replayCli from '@touchstream/platform/dist/replay/replay-cli.js';
+import replayCli from '@touchstream/eventing/dist/replay/replay-cli.js';
 import { readRunInfo } from './run-info.mjs';
 
 const { parseReplayArgs, ReplayUsageError, REPLAY_HELP, wantsReplayHelp } = replayCli;

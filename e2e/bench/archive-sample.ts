@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { rawEventKey, toRawEvent, type SegmentEvent } from '@touchstream/contracts';
+import { rawEventKey, toRawEvent, type SegmentEvent, envelopeMessage } from '@touchstream/contracts';
 import { ensureArchive } from '@touchstream/bench';
-import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
+import { type OutgoingMessage } from '@touchstream/kafka';
 
 /**
  * The archive's first `limit` events as the importer writes them to the raw topic (normalised with

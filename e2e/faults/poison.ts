@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rawEventKey, toRawEvent, type SegmentEvent } from '@touchstream/contracts';
-import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
+import { rawEventKey, toRawEvent, type SegmentEvent, envelopeMessage } from '@touchstream/contracts';
+import { type OutgoingMessage } from '@touchstream/kafka';
 
 /**
  * Events whose data can never be processed, whatever the retries: timestamps in year 0, 9999 and

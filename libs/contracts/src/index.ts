@@ -14,3 +14,6 @@ export * from './segment/normalize';
 export * from './segment/own-calls';
 export * from './trace-context';
 export * from './tls-errors';
+export * from './identity-ownership';
+export * from './backoff';
+export * from './envelope-message';

@@ -1,20 +1,6 @@
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-  factor: number;
-}
+import { backoffDelay, type BackoffPolicy } from '@touchstream/contracts';
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 30_000, factor: 2 };
-
-/**
- * Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries
- * from many consumers spread out but never collapse to zero. `random` is injectable for tests.
- */
-export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const exponent = Math.max(0, attempt - 1);
-  const ceiling = Math.min(policy.maxMs, policy.initialMs * policy.factor ** exponent);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
 
 /** Resolves after `ms`, or at once when the signal aborts (so shutdown never waits on a backoff). */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, delay, retryRetriable } from './backoff';
+import { delay, retryRetriable } from './backoff';
 import { DecodeError, FatalError, RetriableError, isRetriable, transientAtBoot } from './errors';
 import { parseBrokers } from './config';
 
-describe('backoffDelay', () => {
-  const policy = { initialMs: 100, maxMs: 1_000, factor: 2 };
-
-  it('grows exponentially, between half and all of the ceiling', () => {
-    expect(backoffDelay(1, policy, () => 0)).toBe(50);
-    expect(backoffDelay(1, policy, () => 1)).toBe(100);
-    expect(backoffDelay(3, policy, () => 0)).toBe(200);
-    expect(backoffDelay(3, policy, () => 1)).toBe(400);
-  });
-
-  it('never exceeds the cap', () => {
-    for (let attempt = 1; attempt < 40; attempt += 1) expect(backoffDelay(attempt, policy)).toBeLessThanOrEqual(1_000);
-  });
-
+describe('delay', () => {
   it('resolves at once when aborted', async () => {
     const controller = new AbortController();
     const waiting = delay(60_000, controller.signal);

@@ -1,7 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { describeError, runWithLogContext, type Logger } from '@touchstream/logging';
 import { TRACE_HEADERS } from '@touchstream/contracts';
-import { backoffDelay, delay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { backoffDelay, type BackoffPolicy } from '@touchstream/contracts';
+import { delay, DEFAULT_BACKOFF } from './backoff';
 import { classifyFailure, deadLetterError, DecodeError, RetriableError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
 import type { ConsumedMessage, PartitionLog, PositionIncarnationChange } from './messages';

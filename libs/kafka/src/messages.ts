@@ -1,5 +1,3 @@
-import { TRACE_HEADERS, TRACEPARENT_HEADER, traceparentOf, type EnvelopeMeta } from '@touchstream/contracts';
-
 /** What services hand to the producer: no kafkajs type crosses this library's boundary. */
 export interface OutgoingMessage {
   key: string | null;
@@ -30,7 +28,7 @@ export interface ConsumedMessage<T> {
 /**
  * A batch's partition as the broker described it, shared by the batch's messages: what a
  * position stored in a database is checked against before it decides what to skip
- * (libs/database applyOncePerOffset; docs/decisions/0015-consumer-position-incarnations.md).
+ * (libs/eventing applyOncePerOffset; docs/decisions/0015-consumer-position-incarnations.md).
  */
 export interface PartitionLog {
   /** The topic's Kafka id, when the broker told it; a topic created again gets a new one. */
@@ -56,18 +54,6 @@ export interface PositionIncarnationChange {
 /** A consumed message's value as JSON text: the bytes that arrived, else its value serialised. */
 export function valueText(message: { value: unknown; raw?: Buffer | null }): string {
   return message.raw ? message.raw.toString('utf8') : JSON.stringify(message.value);
-}
-
-/** An envelope as a Kafka message: JSON value, trace ids also in headers for log joins. */
-export function envelopeMessage(envelope: EnvelopeMeta & { data: unknown }, key: string | null): OutgoingMessage {
-  const headers: Record<string, string> = {
-    [TRACE_HEADERS.eventId]: envelope.id,
-    [TRACE_HEADERS.eventType]: envelope.type,
-    [TRACE_HEADERS.correlationId]: envelope.correlationId,
-    [TRACEPARENT_HEADER]: traceparentOf(envelope.correlationId, envelope.id),
-  };
-  if (envelope.causationId) headers[TRACE_HEADERS.causationId] = envelope.causationId;
-  return { key, value: JSON.stringify(envelope), headers };
 }
 
 /**

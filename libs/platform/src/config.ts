@@ -65,9 +65,11 @@ export function connectionProblems(env: NodeJS.ProcessEnv): string[] {
 
 /** 0 asks the OS for a free port (tests). */
 export const portSchema = z.coerce.number().int().min(0).max(65_535);
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+/** An empty variable (`X=` in an env file) means unset, so the default applies. */
+export const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
-const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
+/** true/false, 1/0, yes/no. */
+export const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 /** PEM text (from the variable itself or its _FILE): certificates, or a private key. */
 const pem = (kind: 'CERTIFICATE' | 'PRIVATE KEY') =>
   z.preprocess(

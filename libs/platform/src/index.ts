@@ -14,8 +14,5 @@ export * from './readiness';
 export * from './settings';
 export * from './tracing';
 export * from './secret-files';
-export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';
-export * from './replay/fenced-rebuild';
 export * from './replay/replay';
-export * from './replay/replay-target';

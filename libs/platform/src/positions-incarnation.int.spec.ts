@@ -4,19 +4,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopic } from '@touchstream/contracts';
-import {
-  ConsumerPositionTopicIds1770100000000,
-  PlatformTables1764370000000,
-  applyOncePerOffset,
-  createDataSource,
-  migrate,
-} from '@touchstream/database';
+import { createDataSource, migrate } from '@touchstream/database';
 import { KafkaRuntime, type BatchConsumer, type KafkaSettings } from '@touchstream/kafka';
 import { freeBrokerPort } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { dropSchema, testInfrastructure, testKafkaSettings, testNamespace, waitFor } from '@touchstream/testing';
 import { countPositionResets } from './kafka.module';
 import { MetricsRegistry } from './metrics';
+import { ConsumerPositionTopicIds1770100000000, PlatformTables1764370000000, applyOncePerOffset } from '@touchstream/eventing';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');

@@ -1,3 +1,5 @@
+import { backoffDelay } from '@touchstream/contracts';
+
 /**
  * What to do with Segment's answer to one request (the official Node SDK as
  * the anchor: never retry 400, retry 408/410/429/460 and 5xx, honour Retry-After).
@@ -53,17 +55,17 @@ export function judgeAnswer(
     if (asked !== null) {
       return { kind: 'retry', delayMs: Math.min(asked, policy.maxRetryAfterMs), reason: 'rate-limited', pauseAll: true, detail };
     }
-    return { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: 'rate-limited', pauseAll: true, detail };
+    return { kind: 'retry', delayMs: retryDelay(attempt, policy, random), reason: 'rate-limited', pauseAll: true, detail };
   }
   if (status >= 500 || RETRIABLE_4XX.has(status)) {
-    return { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: 'server-error', pauseAll: false, detail };
+    return { kind: 'retry', delayMs: retryDelay(attempt, policy, random), reason: 'server-error', pauseAll: false, detail };
   }
   if (CONFIGURATION_4XX.has(status)) {
-    return { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: 'refused-credentials', pauseAll: false, detail };
+    return { kind: 'retry', delayMs: retryDelay(attempt, policy, random), reason: 'refused-credentials', pauseAll: false, detail };
   }
   if (status >= 400) return { kind: 'rejected', detail };
   // 1xx/3xx: not what the API answers; most likely a proxy or a wrong host.
-  return { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: 'unexpected-status', pauseAll: false, detail };
+  return { kind: 'retry', delayMs: retryDelay(attempt, policy, random), reason: 'unexpected-status', pauseAll: false, detail };
 }
 
 /** No answer at all: timeouts and connection failures are always worth another try. */
@@ -74,21 +76,16 @@ export function judgeFailure(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): Verdict {
-  return { kind: 'retry', delayMs: backoffDelay(attempt, policy, random), reason: kind, pauseAll: false, detail: message };
+  return { kind: 'retry', delayMs: retryDelay(attempt, policy, random), reason: kind, pauseAll: false, detail: message };
 }
 
-/**
- * Exponential backoff with "equal jitter" (half fixed, half random) capped at maxDelayMs:
- * retries from several requests spread out, and never collapse to zero.
- */
-export function backoffDelay(
+/** The shared exponential backoff (libs/contracts), doubling from initialDelayMs up to maxDelayMs. */
+export function retryDelay(
   attempt: number,
   policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>,
   random: () => number = Math.random,
 ): number {
-  const exponent = Math.min(Math.max(0, attempt - 1), 30);
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** exponent);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return backoffDelay(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, factor: 2 }, random);
 }
 
 /** Retry-After is either delay-seconds or an HTTP date; returns milliseconds from now, or null. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, judgeAnswer, judgeFailure, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry-policy';
+import { retryDelay, judgeAnswer, judgeFailure, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry-policy';
 
 const policy: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 };
 const NOW = Date.parse('2024-01-01T00:00:00.000Z');
@@ -62,12 +62,12 @@ describe('judging Segment answers', () => {
 
 describe('backoff', () => {
   it('doubles per attempt with equal jitter and stops at the cap', () => {
-    expect(backoffDelay(1, policy, () => 0)).toBe(250);
-    expect(backoffDelay(1, policy, () => 1)).toBe(500);
-    expect(backoffDelay(4, policy, () => 0)).toBe(2_000);
-    expect(backoffDelay(4, policy, () => 1)).toBe(4_000);
-    expect(backoffDelay(50, policy, () => 1)).toBe(60_000);
-    expect(backoffDelay(50, policy, () => 0)).toBe(30_000);
+    expect(retryDelay(1, policy, () => 0)).toBe(250);
+    expect(retryDelay(1, policy, () => 1)).toBe(500);
+    expect(retryDelay(4, policy, () => 0)).toBe(2_000);
+    expect(retryDelay(4, policy, () => 1)).toBe(4_000);
+    expect(retryDelay(50, policy, () => 1)).toBe(60_000);
+    expect(retryDelay(50, policy, () => 0)).toBe(30_000);
   });
 });
 

@@ -39,9 +39,17 @@ import {
   type BenchService,
   writeJsonResult,
 } from '@touchstream/bench';
-import { IDENTITY_LINK_TYPE, identityLinkId, rawEventKey, toRawEvent, TOPICS, type IdentityLink } from '@touchstream/contracts';
+import {
+  IDENTITY_LINK_TYPE,
+  identityLinkId,
+  rawEventKey,
+  toRawEvent,
+  TOPICS,
+  type IdentityLink,
+  envelopeMessage,
+} from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
-import { envelopeMessage, KafkaRuntime } from '@touchstream/kafka';
+import { KafkaRuntime } from '@touchstream/kafka';
 import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive, SITE, type SyntheticArchive } from '@touchstream/synthetic-data';

@@ -4,9 +4,9 @@ import { TOPICS } from '@touchstream/contracts';
 import {
   DatabaseModule,
   KafkaModule,
+  MetricsRegistry,
   OutboxModule,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
@@ -15,12 +15,14 @@ import {
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
-import { AttributionConsumer } from './consumer/attribution.consumer';
-import { PageClassifier } from './core/page-classifier';
+import { AttributionMetrics } from './projection/attribution.metrics';
+import { AttributionConsumer } from './projection/attribution.projection';
+import { PageClassifier } from './domain';
 import { AttributionController } from './http/attribution.controller';
-import { AttributionQueries } from './http/attribution-queries';
+import { AttributionQueries } from './http/attribution.queries';
 import { attributionMigrations } from './migrations';
-import { AttributionStore } from './store/attribution-store';
+import { AttributionStore } from './projection/attribution.store';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'attribution';
 /** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */
@@ -60,6 +62,11 @@ export class AttributionAppModule {
         { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
         { provide: AttributionStore, useValue: new AttributionStore(options.schema) },
         AttributionQueries,
+        {
+          provide: AttributionMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new AttributionMetrics().registerIn(metrics.registry),
+        },
         AttributionConsumer,
         { provide: REPLAY_TARGETS, inject: [AttributionConsumer], useFactory: (consumer: AttributionConsumer) => [consumer.rebuild] },
         ReplayService,

@@ -1,5 +1,4 @@
-import { DAY_MS, HOUR_MS, MINUTE_MS, type AttributionSettings } from '@touchstream/attribution-model';
-import type { ClassifierSettings } from './core/page-classifier';
+import { DAY_MS, HOUR_MS, MINUTE_MS, type AttributionSettings, type ClassifierSettings } from './domain';
 import type { AttributionConfig } from './config';
 
 export const ATTRIBUTION_OPTIONS = Symbol('ATTRIBUTION_OPTIONS');

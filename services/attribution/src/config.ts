@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { LAST_TOUCH_MODELS } from '@touchstream/contracts';
-import { commonEnv, databaseEnv, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { commonEnv, databaseEnv, emptyAsUndefined, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const boundedInt = (fallback: number, min: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 

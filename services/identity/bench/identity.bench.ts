@@ -43,15 +43,15 @@ import {
   type BenchService,
   writeJsonResult,
 } from '@touchstream/bench';
-import { rawEventKey, toRawEvent, TOPICS, type RawEvent } from '@touchstream/contracts';
+import { rawEventKey, toRawEvent, TOPICS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import { createDataSource, ensureDatabase, migrate } from '@touchstream/database';
-import { projectEvents } from '@touchstream/identity-graph';
-import { envelopeMessage, KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { projectEvents } from '../src/domain';
+import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { gaugeValue } from '@touchstream/local-infra';
 import { Logger } from '@touchstream/logging';
 import { generateArchive } from '@touchstream/synthetic-data';
 import { identityMigrations } from '../src/migrations';
-import { writeGraph } from '../src/projection/graph-writer';
+import { writeGraph } from '../src/projection/graph.store';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TARGET_PER_SECOND = 20_000;

@@ -7,21 +7,20 @@ import {
   MetricsRegistry,
   OutboxModule,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
   tracingSettingsFrom,
 } from '@touchstream/platform';
-import type { IdentityConfig } from './config';
-import { IdentityDebugController } from './debug/identity-debug.controller';
-import { IdentityQueries } from './debug/identity-queries';
-import { IDENTITY_CONFIG } from './identity-config.token';
+import { IDENTITY_CONFIG, type IdentityConfig } from './config';
+import { IdentityDebugController } from './http/identity-debug.controller';
+import { IdentityQueries } from './http/identity.queries';
 import { identityMigrations } from './migrations';
-import { IdentityProjector } from './projection/identity-projector';
-import { IDENTITY_METRICS, identityMetrics } from './projection/identity-metrics';
-import { TimelinePurge } from './retention/timeline-purge';
+import { IdentityProjector } from './projection/identity.projection';
+import { IdentityMetrics } from './projection/identity.metrics';
+import { TimelinePurge } from './projection/timeline-purge';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'identity';
 /** Ids in debug paths may be up to MAX_ID_LENGTH characters, percent-encoded. */
@@ -57,7 +56,11 @@ export class IdentityAppModule {
       controllers: [IdentityDebugController, ReplayController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
-        { provide: IDENTITY_METRICS, inject: [MetricsRegistry], useFactory: identityMetrics },
+        {
+          provide: IdentityMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new IdentityMetrics().registerIn(metrics.registry),
+        },
         IdentityProjector,
         { provide: REPLAY_TARGETS, inject: [IdentityProjector], useFactory: (projector: IdentityProjector) => [projector.rebuild] },
         ReplayService,

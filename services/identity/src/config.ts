@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { commonEnv, databaseEnv, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { commonEnv, databaseEnv, emptyAsUndefined, outboxEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const intSetting = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
@@ -38,3 +37,6 @@ export const identityConfigSchema = z.object({
   IDENTITY_TIMELINE_PURGE_INTERVAL_MINUTES: intSetting(1, 10_080, 60),
 });
 export type IdentityConfig = z.output<typeof identityConfigSchema>;
+
+/** DI token of the validated IdentityConfig. */
+export const IDENTITY_CONFIG = Symbol('IDENTITY_CONFIG');

@@ -25,7 +25,7 @@ import { freePort } from '@touchstream/bench';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { admitEvents } from '../src/core/admit';
+import { admitEvents } from '../src/domain/admit';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';

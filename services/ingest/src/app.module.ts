@@ -11,14 +11,14 @@ import {
   tracingSettingsFrom,
 } from '@touchstream/platform';
 import type { IngestConfig } from './config';
-import { BrokerHealth } from './core/broker-health';
-import { Ingestor, type IngestSettings } from './core/ingestor';
+import { BrokerHealth } from './domain/broker-health';
+import { Ingestor, type IngestSettings } from './domain/ingestor';
 import { CORS_POLICY, IngestCors } from './http/cors';
 import { IngestHttpSetup } from './http/fastify-setup';
 import { IngestController } from './http/ingest.controller';
-import { IngestMetrics } from './http/ingest-metrics';
+import { IngestMetrics } from './http/ingest.metrics';
 import { SdkController } from './http/sdk.controller';
-import { SdkMetrics } from './http/sdk-metrics';
+import { SdkMetrics } from './http/sdk.metrics';
 import { INGEST_SETTINGS } from './http/tokens';
 
 export const SERVICE_NAME = 'ingest';

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, portSchema } from '@touchstream/platform';
-import { parseCorsOrigins } from './core/cors';
+import { commonEnv, emptyAsUndefined, portSchema } from '@touchstream/platform';
+import { parseCorsOrigins } from './domain/cors';
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
 
 /** "key1, key2" -> ['key1', 'key2']. A key is the Basic-auth user name, so it cannot hold a colon. */

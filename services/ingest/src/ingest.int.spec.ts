@@ -3,7 +3,7 @@ import { Analytics } from '@segment/analytics-node';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import type { RejectedItem } from './core/answers';
+import type { RejectedItem } from './domain/answers';
 import { TopicWatch, basicAuth, pageEvent, post, sign, startIngest, type RunningIngest } from './testing/harness';
 
 const WRITE_KEY = 'test-write-key-1';

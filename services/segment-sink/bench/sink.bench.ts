@@ -52,9 +52,10 @@ import {
   type TouchData,
   type TouchSource,
   type UserSourcesData,
+  envelopeMessage,
 } from '@touchstream/contracts';
 import { ensureDatabase } from '@touchstream/database';
-import { envelopeMessage, jsonDecoder, KafkaRuntime } from '@touchstream/kafka';
+import { jsonDecoder, KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { DEFAULT_BATCH_LIMITS, packBatches, requestBody, trackCall } from '@touchstream/segment-delivery';
 import type { startSegmentReceiver as StartSegmentReceiver } from '@touchstream/testing';

@@ -16,7 +16,6 @@ import {
   KafkaModule,
   MetricsRegistry,
   PlatformModule,
-  REPLAY_TARGETS,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
@@ -26,13 +25,13 @@ import {
   type Tracing,
 } from '@touchstream/platform';
 import type { SegmentSinkConfig } from './config';
-import { BackfillFlusher } from './consumer/backfill-flusher';
-import { SinkConsumer } from './consumer/sink-consumer';
-import { SinkReplayTarget } from './consumer/sink-replay';
-import { StreamHandler } from './consumer/stream-handler';
-import { CallBuilder } from './delivery/call-builder';
+import { BackfillFlusher } from './projection/backfill-flusher';
+import { SinkConsumer } from './projection/sink.projection';
+import { SinkReplayTarget } from './projection/sink.rebuild';
+import { StreamHandler } from './projection/stream-handler';
+import { CallBuilder } from './domain/call-builder';
 import { DeadLetterWriter } from './delivery/dead-letters';
-import type { DeliveryItem } from './delivery/delivery-item';
+import type { DeliveryItem } from './domain/delivery-item';
 import { Dispatcher } from './delivery/dispatcher';
 import { ResendService } from './http/resend.service';
 import { SegmentProxy } from './proxy/segment-proxy';
@@ -42,10 +41,11 @@ import { segmentSinkMigrations } from './migrations';
 import { DryRunTransport } from './segment/dry-run-transport';
 import { HttpSegmentTransport } from './segment/http-transport';
 import type { SegmentTransport } from './segment/segment-transport';
-import { SinkMetrics } from './sink-metrics';
+import { SinkMetrics } from './delivery/sink.metrics';
 import { SERVICE_NAME, SERVICE_VERSION, sinkSettingsFrom, type SinkSettings } from './sink-settings';
-import { MarkWriter } from './state/mark-writer';
-import { SinkStore, type IdentifyMarkRow } from './state/sink-store';
+import { MarkWriter } from './projection/mark-writer';
+import { SinkStore, type IdentifyMarkRow } from './projection/sink.store';
+import { REPLAY_TARGETS } from '@touchstream/eventing';
 
 export { SERVICE_NAME } from './sink-settings';
 

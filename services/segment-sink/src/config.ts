@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { commonEnv, databaseEnv, portSchema, schemaNameSchema } from '@touchstream/platform';
+import { booleanText, commonEnv, databaseEnv, emptyAsUndefined, portSchema, schemaNameSchema } from '@touchstream/platform';
 import { DEFAULT_BATCH_LIMITS, SEGMENT_LIMITS, checkLimits } from '@touchstream/segment-delivery';
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const int = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 const optionalText = z.preprocess(emptyAsUndefined, z.string().optional());
-const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
 const flag = (fallback: boolean) => z.preprocess(emptyAsUndefined, booleanText.default(fallback));
 const optionalFlag = z.preprocess(emptyAsUndefined, booleanText.optional());
 
@@ -23,7 +21,8 @@ const apiHostSchema = z.preprocess(
       try {
         const url = new URL(withScheme);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-        if (url.search || url.hash || url.username || url.password || url.hostname === '') throw new Error('no query, fragment or credentials');
+        if (url.search || url.hash || url.username || url.password || url.hostname === '')
+          throw new Error('no query, fragment or credentials');
         return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
       } catch {
         ctx.addIssue({

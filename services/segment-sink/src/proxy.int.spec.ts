@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, TOPICS, rawEventKey, toRawEvent, validateSegmentEvent, type EventSource } from '@touchstream/contracts';
-import { envelopeMessage } from '@touchstream/kafka';
+import {
+  DEAD_LETTER_HEADERS,
+  TOPICS,
+  rawEventKey,
+  toRawEvent,
+  validateSegmentEvent,
+  type EventSource,
+  envelopeMessage,
+} from '@touchstream/contracts';
 import { dropSchema, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
 import { SINK_DEAD_LETTER_HEADERS } from './delivery/dead-letters';
 import { WRITE_KEY, startSink, TestTopics, type RunningSink } from './testing/harness';

@@ -1,4 +1,5 @@
-import { decodeOutboxRow, quoteIdent, rowFields, type OutboxEvent, type StoredOutboxRow } from '@touchstream/database';
+import { quoteIdent } from '@touchstream/database';
+import { decodeOutboxRow, rowFields, type OutboxEvent, type StoredOutboxRow } from '@touchstream/eventing';
 
 /** Every event in a schema's outbox (sent and kept, or pending), in commit order. */
 export async function readOutboxEvents(

@@ -1,11 +1,10 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { deadLetterTopic } from '@touchstream/contracts';
-import { KafkaRuntime, type OutgoingMessage } from '@touchstream/kafka';
+import { OutboxRelay, outboxDeadLetters, type OutboxRelayOptions } from '@touchstream/eventing';
+import { KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { MetricsRegistry } from '../metrics';
-import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 /** Starts the relay once the app is up; stops it before consumers and producer shut down. */
 @Injectable()
@@ -19,24 +18,6 @@ class OutboxLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.relay.stop();
   }
-}
-
-/**
- * Where a schema's relay sends the dead-letter records of rows the broker refused:
- * `<prefix>.outbox-relay.<schema>.dead-letter.v1`, created on first use (it is rare, and the
- * relay starts before anything else would provision it).
- */
-export function outboxDeadLetters(kafka: KafkaRuntime, schema: string): (message: OutgoingMessage) => Promise<void> {
-  const group = `outbox-relay.${schema}`;
-  let provisioned: Promise<unknown> | null = null;
-  return async (message) => {
-    provisioned ??= kafka.provision([], [group]).catch((error: unknown) => {
-      provisioned = null;
-      throw error;
-    });
-    await provisioned;
-    await kafka.producer.send(kafka.topic(deadLetterTopic(group)), [message]);
-  };
 }
 
 @Global()

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { KafkaRuntime, type PartitionLag } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { AdminTokenGuard, DebugTokenGuard } from '../debug-token.guard';
-import { REPLAY_TARGETS, type ReplayTarget } from './replay-target';
+import { REPLAY_TARGETS, type ReplayTarget } from '@touchstream/eventing';
 
 const replayRequestSchema = z.object({
   from: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),

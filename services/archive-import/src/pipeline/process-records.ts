@@ -8,8 +8,9 @@ import {
   nestedDeeperThan,
   type RejectedEvent,
   type ValidationIssue,
+  envelopeMessage,
 } from '@touchstream/contracts';
-import { envelopeMessage, type OutgoingMessage } from '@touchstream/kafka';
+import { type OutgoingMessage } from '@touchstream/kafka';
 import type { SourceRecord } from '../formats/source-record';
 import { rowToEvent, type WarehouseTable } from '../formats/warehouse';
 import { inWindow, type TimeWindow } from './time-window';

@@ -2,8 +2,8 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundE
 import { z } from 'zod';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE, type TouchSource } from '@touchstream/contracts';
 import { DebugTokenGuard } from '@touchstream/platform';
-import { PageClassifier } from '../core/page-classifier';
-import { AttributionQueries, type AnonymousAttributionView, type UserAttributionView } from './attribution-queries';
+import { PageClassifier } from '../domain';
+import { AttributionQueries, type AnonymousAttributionView, type UserAttributionView } from './attribution.queries';
 
 const MAX_URL = 8_192;
 const optionalText = z.string().max(MAX_URL).nullish();

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent, schemaOfRunner } from '@touchstream/database';
+import { quoteIdent } from '@touchstream/database';
+import { schemaOfRunner } from '@touchstream/eventing';
 
 /**
  * The attribution state. Visitors are keyed "a:<anonymousId>" or "u:<userId>" (a userId-only

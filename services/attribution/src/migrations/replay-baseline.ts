@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent, schemaOfRunner } from '@touchstream/database';
+import { quoteIdent } from '@touchstream/database';
+import { schemaOfRunner } from '@touchstream/eventing';
 
 /**
  * What the attribution service had published when a replay from earliest began: every touch's

@@ -16,9 +16,9 @@ import {
   type SegmentEvent,
   type TouchData,
   type UserSourcesData,
+  envelopeMessage,
 } from '@touchstream/contracts';
-import type { StoredOutboxRow } from '@touchstream/database';
-import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
+import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,
@@ -34,6 +34,7 @@ import {
 } from '@touchstream/testing';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { attributionConfigSchema } from '../config';
+import type { StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'attribution-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'attribution-admin-token-0123456789';

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteIdent, schemaOfRunner } from '@touchstream/database';
+import { quoteIdent } from '@touchstream/database';
+import { schemaOfRunner } from '@touchstream/eventing';
 
 /**
  * The identity graph. Every table merges with an order-independent rule (libs/identity-graph):

@@ -1,3 +1,5 @@
+import { IdentityGraphTables1764400000000 } from './identity-graph-tables';
+import { IdentityReplayBaseline1766100000000 } from './replay-baseline';
 import {
   ConsumerPositionTopicIds1770100000000,
   OutboxDeadLetters1767000000000,
@@ -6,9 +8,7 @@ import {
   OutboxBatches1769000000000,
   PlatformTables1764370000000,
   ReplayFenceTable1766000000000,
-} from '@touchstream/database';
-import { IdentityGraphTables1764400000000 } from './identity-graph-tables';
-import { IdentityReplayBaseline1766100000000 } from './replay-baseline';
+} from '@touchstream/eventing';
 
 /** Applied in order at boot; never edit one that has shipped, add a new one. */
 export const identityMigrations = [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent, projectEvents, snapshotOf } from '@touchstream/identity-graph';
+import { acceptedRawEvent, projectEvents, snapshotOf } from '../domain';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@touchstream/testing';
 import { IdentityTestbed } from '../testing/harness';
 

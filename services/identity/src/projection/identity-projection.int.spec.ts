@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent, projectEvents, snapshotOf } from '@touchstream/identity-graph';
+import { acceptedRawEvent, projectEvents, snapshotOf } from '../domain';
 import { IdentityTestbed, type RunningIdentity } from '../testing/harness';
-import { TimelinePurge } from '../retention/timeline-purge';
-import { IdentityProjector } from './identity-projector';
+import { TimelinePurge } from './timeline-purge';
+import { IdentityProjector } from './identity.projection';
 
 const t = (hour: number, minute = 0) => new Date(Date.UTC(2026, 2, 1, hour, minute)).toISOString();
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityLink, RawEvent } from '@touchstream/contracts';
-import { projectEvents, snapshotOf } from '@touchstream/identity-graph';
+import { projectEvents, snapshotOf } from '../domain';
 import { generateEvents, random, shuffle } from '../testing/generated-history';
 import { IdentityTestbed } from '../testing/harness';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent } from '@touchstream/identity-graph';
-import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
+import { DEAD_LETTER_HEADERS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
+import { acceptedRawEvent } from '../domain';
+import { type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
 import { IdentityTestbed } from '../testing/harness';
 

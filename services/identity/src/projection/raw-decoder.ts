@@ -1,5 +1,5 @@
 import { rawEventSchema, type RawEvent } from '@touchstream/contracts';
-import { MAX_ID_LENGTH } from '@touchstream/identity-graph';
+import { MAX_ID_LENGTH } from '../domain';
 import { DecodeError, jsonDecoder } from '@touchstream/kafka';
 
 const decodeRawEvent = jsonDecoder(rawEventSchema);

@@ -3,7 +3,7 @@
  * left out of the build).
  */
 import type { RawEvent } from '@touchstream/contracts';
-import { acceptedRawEvent } from '@touchstream/identity-graph';
+import { acceptedRawEvent } from '../domain';
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same events and shuffles. */
 export function random(seed: number): () => number {

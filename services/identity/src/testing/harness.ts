@@ -4,10 +4,9 @@
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
-import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
-import type { StoredOutboxRow } from '@touchstream/database';
-import type { GraphSnapshot } from '@touchstream/identity-graph';
-import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
+import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent, envelopeMessage } from '@touchstream/contracts';
+import type { GraphSnapshot } from '../domain';
+import { KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,
@@ -21,6 +20,7 @@ import {
 } from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
+import type { StoredOutboxRow } from '@touchstream/eventing';
 
 export const TEST_DEBUG_TOKEN = 'identity-test-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'identity-admin-token-0123456789';

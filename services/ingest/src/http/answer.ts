@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tracing } from '@touchstream/platform';
-import type { Ingestor, IngestRequest } from '../core/ingestor';
+import type { Ingestor, IngestRequest } from '../domain/ingestor';
 
 /**
  * Runs a request through the ingestor and sends its answer, in a SERVER span when tracing is on

@@ -8,8 +8,8 @@ import {
   CORS_MAX_AGE_SECONDS,
   originAllowed,
   type CorsPolicy,
-} from '../core/cors';
-import { SdkMetrics } from './sdk-metrics';
+} from '../domain/cors';
+import { SdkMetrics } from './sdk.metrics';
 
 export const CORS_POLICY = Symbol('CORS_POLICY');
 

@@ -1,10 +1,10 @@
 import { HttpException, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BodyError, readBody } from '../core/read-body';
+import { BodyError, readBody } from '../domain/read-body';
 import { INGEST_SETTINGS } from './tokens';
-import type { IngestSettings } from '../core/ingestor';
-import { IngestMetrics } from './ingest-metrics';
+import type { IngestSettings } from '../domain/ingestor';
+import { IngestMetrics } from './ingest.metrics';
 
 /**
  * Takes request bodies away from Fastify's JSON parser: every body (any content type: Segment's

@@ -1,8 +1,8 @@
 import { Controller, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRACING, type Tracing } from '@touchstream/platform';
-import { Ingestor } from '../core/ingestor';
-import type { IngestChannel } from '../core/limits';
+import { Ingestor } from '../domain/ingestor';
+import type { IngestChannel } from '../domain/limits';
 import { answerIngest } from './answer';
 
 /**

@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRACING, type Tracing } from '@touchstream/platform';
-import { Ingestor } from '../core/ingestor';
-import type { TrackingRoute } from '../core/limits';
+import { Ingestor } from '../domain/ingestor';
+import type { TrackingRoute } from '../domain/limits';
 import { answerIngest } from './answer';
-import { SdkMetrics } from './sdk-metrics';
+import { SdkMetrics } from './sdk.metrics';
 
 /**
  * The short routes Segment's browser and mobile SDKs post to: analytics-next sends each call to

@@ -1,6 +1,6 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import type { KafkaRuntime } from '@touchstream/kafka';
-import type { DeliveryItem } from './delivery-item';
+import type { DeliveryItem } from '../domain/delivery-item';
 
 /** Which Segment call a dead letter was, and its messageId (to find it in Segment's debugger). */
 export const SINK_DEAD_LETTER_HEADERS = {

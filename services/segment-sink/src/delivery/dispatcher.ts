@@ -15,7 +15,7 @@ import {
   type RetryReason,
 } from '@touchstream/segment-delivery';
 import type { SegmentTransport } from '../segment/segment-transport';
-import type { DeliveryItem, DeliveryOutcome, DeliveryReport } from './delivery-item';
+import type { DeliveryItem, DeliveryOutcome, DeliveryReport } from '../domain/delivery-item';
 
 export interface DispatcherSettings {
   limits: BatchLimits;

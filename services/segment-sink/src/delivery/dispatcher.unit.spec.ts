@@ -3,7 +3,7 @@ import { RetriableError } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { DEFAULT_BATCH_LIMITS } from '@touchstream/segment-delivery';
 import type { SegmentTransport, TransportResult } from '../segment/segment-transport';
-import type { DeliveryItem } from './delivery-item';
+import type { DeliveryItem } from '../domain/delivery-item';
 import { Dispatcher, type DispatcherObserver } from './dispatcher';
 
 /** A Segment stand-in at the transport seam: answers come from a script, requests are recorded. */

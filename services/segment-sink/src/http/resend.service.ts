@@ -1,9 +1,9 @@
 import { TOUCH_TYPE, touchEventId, type SubjectType, type Touch, type TouchData, type UserSources } from '@touchstream/contracts';
 import { RetriableError } from '@touchstream/kafka';
-import type { BuiltCall, CallBuilder } from '../delivery/call-builder';
-import { storedOrigin } from '../delivery/delivery-item';
-import type { StreamHandler } from '../consumer/stream-handler';
-import type { SinkStore } from '../state/sink-store';
+import type { BuiltCall, CallBuilder } from '../domain/call-builder';
+import { storedOrigin } from '../domain/delivery-item';
+import type { StreamHandler } from '../projection/stream-handler';
+import type { SinkStore } from '../projection/sink.store';
 
 /** How long an on-demand re-send waits for Segment before answering "still going". */
 const RESEND_WAIT_MS = 20_000;

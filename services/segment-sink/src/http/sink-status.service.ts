@@ -1,8 +1,8 @@
-import type { BackfillFlusher } from '../consumer/backfill-flusher';
+import type { BackfillFlusher } from '../projection/backfill-flusher';
 import type { Dispatcher, DispatcherStatus } from '../delivery/dispatcher';
 import type { SinkSettings } from '../sink-settings';
-import type { MarkWriter } from '../state/mark-writer';
-import type { SinkStore } from '../state/sink-store';
+import type { MarkWriter } from '../projection/mark-writer';
+import type { SinkStore } from '../projection/sink.store';
 
 export interface SinkStatus {
   mode: 'live' | 'backfill';

@@ -2,15 +2,15 @@ import { TOPICS } from '@touchstream/contracts';
 import { jsonDecoder, type BatchConsumer, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
 import type { MetricsRegistry } from '@touchstream/platform';
-import { originOf } from '../consumer/stream-handler';
+import { originOf } from '../projection/stream-handler';
 import { DeadLetterWriter } from '../delivery/dead-letters';
-import type { DeliveryItem } from '../delivery/delivery-item';
+import type { DeliveryItem } from '../domain/delivery-item';
 import { Dispatcher } from '../delivery/dispatcher';
 import { HttpSegmentTransport } from '../segment/http-transport';
 import type { SegmentTransport } from '../segment/segment-transport';
 import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../sink-settings';
-import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from './forwarding';
-import { ProxyMetrics } from './proxy-metrics';
+import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from '../domain/forwarding';
+import { ProxyMetrics } from './proxy.metrics';
 
 /**
  * First-party proxy mode: every event an SDK sent to ingest's Tracking API routes goes on to

@@ -9,8 +9,9 @@ import {
   type TouchData,
   type TouchSource,
   type UserSourcesData,
+  envelopeMessage,
 } from '@touchstream/contracts';
-import { KafkaRuntime, envelopeMessage, type ConsumedMessage } from '@touchstream/kafka';
+import { KafkaRuntime, type ConsumedMessage } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
