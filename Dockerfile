@@ -5,14 +5,23 @@
 # Node 24 LTS: the runtime the project is developed and tested on. At run time the application
 # folder belongs to root and is read-only for the `node` user the services run as; the only
 # writable place is DATA_DIR=/data (the sink's dry-run file).
+# The package manifests alone (wherever the workspaces are): the install below is then reused
+# from the build cache as long as no package.json and the lockfile change.
+FROM node:24-bookworm-slim AS manifests
+COPY . /src
+RUN find /src -type f ! -name package.json ! -name package-lock.json -delete
+
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
-COPY . .
+COPY --from=manifests /src .
 # npm-ca: an optional build secret, the CA bundle of a TLS-inspecting egress proxy between the
 # build and the npm registry (scripts/containers passes the host's); never stored in a layer.
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm-ca \
     if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
- && npm ci --no-audit --no-fund --ignore-scripts \
+ && npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm-ca \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi \
  && npx tsc -b tsconfig.build.json \
  && node scripts/production-install.mjs /src /app \
  && chmod -R a-w /app
