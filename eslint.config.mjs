@@ -1,49 +1,102 @@
 // @ts-check
-import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import touchstream from './tools/lint/module-boundaries.mjs';
 
 /**
- * Architecture rules (Nx tags in each project.json):
+ * Architecture rules (tags in each project.json, checked by tools/lint/module-boundaries.mjs):
  * - type:service may use libs; libs never import services; services never import each other.
  * - scope:domain libs (contracts, logging, source-detection and the pure domain libs) import only
  *   other domain libs and no framework or driver: no NestJS, kafkajs, typeorm or pg.
+ * - type:tooling (tools/: test harness, local infrastructure, benchmarks) is for tests, benchmarks
+ *   and scripts: production code (every src/ file that is not a spec nor under src/testing/) never
+ *   imports it.
  * - kafkajs is imported by libs/kafka only (second rule below).
  */
-/** Tests may also use libs/testing (scope:testing); production code may not. */
 function moduleBoundaries({ inTests }) {
-  const testing = inTests ? ['scope:testing'] : [];
+  const tooling = inTests ? ['type:tooling'] : [];
+  const toolingScope = inTests ? ['scope:tooling'] : [];
   return {
-    allow: [],
-    enforceBuildableLibDependency: false,
     depConstraints: [
-      { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', ...tooling] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...tooling] },
+      { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
       {
         sourceTag: 'scope:domain',
-        onlyDependOnLibsWithTags: ['scope:domain', ...testing],
+        onlyDependOnLibsWithTags: ['scope:domain', ...toolingScope],
         bannedExternalImports: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg', 'fastify', 'undici'],
       },
       {
         sourceTag: 'scope:infra',
-        onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', ...testing],
+        onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', ...toolingScope],
         bannedExternalImports: ['@nestjs/*'],
       },
-      { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', 'scope:platform', ...testing] },
-      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra'] },
+      { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:domain', 'scope:infra', 'scope:platform', ...toolingScope] },
     ],
   };
 }
 
+/** Code that only tests and benchmarks run: specs, their helpers (src/testing/) and benchmarks (bench/). */
+const TEST_CODE = ['**/*.spec.ts', '**/src/testing/**/*.ts', '**/bench/**/*.ts'];
+
+/**
+ * Size caps: a file, a function and a parameter list a reader takes in at once (docs/architecture.md,
+ * "Conventions"). Blank lines and comments do not count. More than five parameters become one
+ * object with named fields; constructors may take up to eight, since NestJS injects a class's
+ * collaborators through its constructor.
+ */
+const MAX_PARAMS = 5;
+const SIZE_CAPS = {
+  'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+  '@typescript-eslint/max-params': ['error', { max: 8 }],
+  'no-restricted-syntax': [
+    'error',
+    ...[
+      `FunctionDeclaration[params.length>${MAX_PARAMS}]`,
+      `ArrowFunctionExpression[params.length>${MAX_PARAMS}]`,
+      `FunctionExpression[params.length>${MAX_PARAMS}]:not(MethodDefinition[kind="constructor"] > FunctionExpression)`,
+    ].map((selector) => ({ selector, message: `More than ${MAX_PARAMS} parameters: pass one object with named fields.` })),
+  ],
+};
+
+/** Tests are longer: a describe block holds its cases, so only the file is capped. */
+const TEST_SIZE_CAPS = {
+  'max-lines': ['error', { max: 600, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': 'off',
+};
+
+/**
+ * The few files over a cap, each with why (listed in docs/architecture.md too). A new entry needs
+ * the same: a reason the code reads better whole than split.
+ */
+const SIZE_EXCEPTIONS = [
+  // applyOncePerOffset is one transaction (read positions, drop redeliveries, apply, store
+  // positions); split, the order that makes a consumer apply each offset once is spread over helpers.
+  { files: ['libs/database/src/positions.ts'], rules: { 'max-lines-per-function': 'off' } },
+  // runImportCommand and importFile walk one file through its stages (arguments, environment,
+  // Kafka, checkpoints, records) with an exit code or a summary per failure; to be split by stage.
+  {
+    files: ['services/archive-import/src/cli/import-command.ts', 'services/archive-import/src/importer.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  // The dispatcher owns the in-flight, rate-limit and retry state of one delivery loop; to be split
+  // into the loop and its batch bookkeeping.
+  { files: ['services/segment-sink/src/delivery/dispatcher.ts'], rules: { 'max-lines': 'off' } },
+  // Nine injected collaborators: the consumer also owns its metrics and readiness; the consumer
+  // wiring is being reduced to one shared way.
+  { files: ['services/attribution/src/consumer/attribution.consumer.ts'], rules: { '@typescript-eslint/max-params': 'off' } },
+];
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', '.nx/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { '@nx': nx },
+    plugins: { touchstream },
     rules: {
-      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: false })],
+      'touchstream/module-boundaries': ['error', moduleBoundaries({ inTests: false })],
       'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'kafkajs is used through @touchstream/kafka only.' }] }],
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -52,19 +105,22 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // NestJS modules are classes with only static members by design.
       '@typescript-eslint/no-extraneous-class': 'off',
+      ...SIZE_CAPS,
     },
   },
   { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
-    files: ['**/*.spec.ts'],
+    files: TEST_CODE,
     rules: {
-      '@nx/enforce-module-boundaries': ['error', moduleBoundaries({ inTests: true })],
+      'touchstream/module-boundaries': ['error', moduleBoundaries({ inTests: true })],
       // Test doubles and parsed JSON in assertions are loosely typed on purpose.
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/require-await': 'off',
+      ...TEST_SIZE_CAPS,
     },
   },
+  ...SIZE_EXCEPTIONS,
   prettier,
 );

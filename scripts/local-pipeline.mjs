@@ -1,7 +1,7 @@
 // The whole pipeline on one machine, as `npm start` and `npm run demo` run it: finds or starts
 // Kafka (scripts/kafka) and Postgres (local server, else embedded), then the four compiled
 // services (each migrates its own schema at boot). A service that exits on its own is started
-// again, with backoff and a bound (libs/local-infra Supervisor); only when it has used up its
+// again, with backoff and a bound (tools/local-infra Supervisor); only when it has used up its
 // restarts is the caller told. stop() may be called at any time, also while start() is still on
 // its way, and stops only what this process started, services first.
 import { randomBytes } from 'node:crypto';

@@ -6,7 +6,7 @@
 //    as the importer writes them, through libs/kafka's batching producer into a throw-away topic.
 // 1. Backfill: starts the four compiled services (ingest, identity, attribution, segment-sink;
 //    `node dist/main.js` with their declared Node flags and default settings, as `npm start` runs them) on a fresh topic prefix,
-//    fresh schemas and consumer groups, the sink posting to a local Segment receiver (libs/testing's,
+//    fresh schemas and consumer groups, the sink posting to a local Segment receiver (tools/testing's,
 //    which enforces Segment's limits and answers at once). Then imports a generated archive of at
 //    least --events events (default 1,000,000: bench:import's archive, libs/synthetic-data, fixed
 //    seed, cached in .cache/bench) with the compiled importer CLI as its own process, and waits
@@ -91,9 +91,9 @@ function parseOptions(argv: readonly string[]) {
   };
 }
 
-/** libs/testing's index loads vitest, which a plain script cannot: the receiver module alone, compiled. */
+/** tools/testing's index loads vitest, which a plain script cannot: the receiver module alone, compiled. */
 async function loadSegmentReceiver(): Promise<typeof StartSegmentReceiver> {
-  const module = (await import(resolve(REPO_ROOT, 'libs/testing/dist/segment-receiver.js'))) as {
+  const module = (await import(resolve(REPO_ROOT, 'tools/testing/dist/segment-receiver.js'))) as {
     startSegmentReceiver: typeof StartSegmentReceiver;
   };
   return module.startSegmentReceiver;

@@ -1,6 +1,6 @@
 // How far the pipeline is with what it was given, measured from outside: each consuming
 // service's consumer-group lag on the broker and each outbox's pending rows from /metrics.
-// The decision (settled or not) is libs/local-infra's settleVerdict.
+// The decision (settled or not) is tools/local-infra's settleVerdict.
 import contracts from '@touchstream/contracts';
 import kafkaLib from '@touchstream/kafka';
 import localInfra from '@touchstream/local-infra';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scaffolds a lib's package.json, tsconfig.build.json and project.json (Nx tags).
+# Scaffolds a lib's package.json, tsconfig.build.json and project.json (boundary tags).
 # usage: scripts/dev/mk-lib.sh NAME 'TAGS_JSON' 'DEPS_JSON' [REFERENCED_LIB...]
 set -euo pipefail
 name=$1 tags=$2 deps=$3; shift 3
@@ -32,7 +32,6 @@ JSON
 cat > "$dir/project.json" <<JSON
 {
   "name": "$name",
-  "\$schema": "../../node_modules/nx/schemas/project-schema.json",
   "projectType": "library",
   "sourceRoot": "$dir/src",
   "tags": $tags

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scaffolds a service's package.json, tsconfig.build.json and project.json (Nx tags).
+# Scaffolds a service's package.json, tsconfig.build.json and project.json (boundary tags).
 # usage: scripts/dev/mk-service.sh NAME 'DEPS_JSON' [REFERENCED_LIB...]
 set -euo pipefail
 name=$1 deps=$2; shift 2
@@ -34,7 +34,6 @@ JSON
 cat > "$dir/project.json" <<JSON
 {
   "name": "$name",
-  "\$schema": "../../node_modules/nx/schemas/project-schema.json",
   "projectType": "application",
   "sourceRoot": "$dir/src",
   "tags": ["type:service", "scope:$name"]

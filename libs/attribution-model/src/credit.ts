@@ -42,7 +42,7 @@ export function touchWeights(model: CreditModel, ordered: readonly Creditable[],
   }
 }
 
-/** Multi-touch credit by channel over a journey's touches (attribution.md §5), any order in. */
+/** Multi-touch credit by channel over a journey's touches, any order in. */
 export function multiTouchCredit(touches: readonly Creditable[], halfLifeMs = TIME_DECAY_HALF_LIFE_MS): MultiTouchCredit {
   const ordered = [...touches].sort(compareByTime);
   const credit = {} as MultiTouchCredit;

@@ -14,7 +14,7 @@ export interface FirstAndLast<T> {
 }
 
 /**
- * A subject's first touch (the earliest) and last touch (attribution.md §5): the latest touch;
+ * A subject's first touch (the earliest) and last touch: the latest touch;
  * under last-non-direct a Direct latest touch gives way to the latest non-Direct touch at most
  * `lookbackMs` older than it. The lookback counts back from the latest touch, not from the
  * clock, so the answer depends on the touches only. Null without touches.

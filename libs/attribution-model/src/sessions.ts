@@ -28,7 +28,7 @@ function inTimeOrder(views: readonly PageViewFact[]): readonly PageViewFact[] {
 }
 
 /**
- * Cuts one visitor's page views into sessions and finds the touches (attribution.md §2):
+ * Cuts one visitor's page views into sessions and finds the touches:
  * a session ends after `timeoutMs` without a view or once it has lasted `maxDurationMs`; a view
  * is a touch when it opens a session, or brings campaign parameters or a click id different
  * from the session's current source (the session is not split). Internal navigation is never a
@@ -62,7 +62,7 @@ function detected(view: PageViewFact, sessionId: string): DetectedTouch {
   return { touchId: touchIdFor(view.messageId), messageId: view.messageId, sessionId, at: view.at, channel: view.channel as Channel };
 }
 
-/** §2 in one pass: `visit` gets each view in time order, its session's opener, and whether it opens the session or is a touch. */
+/** The session cut in one pass: `visit` gets each view in time order, its session's opener, and whether it opens the session or is a touch. */
 function walkSessions(
   views: readonly PageViewFact[],
   settings: SessionSettings,

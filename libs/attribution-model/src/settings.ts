@@ -4,7 +4,7 @@ export const MINUTE_MS = 60 * 1000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** How page views become sessions (attribution.md §2). */
+/** How page views become sessions. */
 export interface SessionSettings {
   /** A gap longer than this ends a session (GA4, PostHog, dbt-segment: 30 minutes). */
   timeoutMs: number;
@@ -12,7 +12,7 @@ export interface SessionSettings {
   maxDurationMs: number;
 }
 
-/** How a subject's first and last touch are chosen (attribution.md §5). */
+/** How a subject's first and last touch are chosen. */
 export interface ModelSettings {
   lastTouchModel: LastTouchModel;
   /** last-non-direct: a Direct touch does not replace a known source this recent (GA4: 90 days). */

@@ -42,7 +42,7 @@ export function createDataSource(
       application_name: `touchstream-${settings.schema}`,
       // No JIT: the services run short index lookups, whose cost estimates balloon while a backfill
       // fills tables faster than autovacuum analyzes them; past jit_above_cost Postgres then spent
-      // 85 ms compiling a 3 ms lookup (docs/benchmarks-attribution.md, round 5).
+      // 85 ms compiling a 3 ms lookup (docs/benchmarks-attribution.md).
       // Commits durable before they return, whatever the server's default: a consumer commits its
       // Kafka offset after its transaction, so a commit lost in a crash would lose those events.
       options: '-c jit=off -c synchronous_commit=on',

@@ -1,5 +1,3 @@
-import { quoteIdent } from './data-source';
-
 /** An event to publish, as a service hands it to appendToOutbox. */
 export interface OutboxRow {
   /** Deterministic: consumers recognise a re-published event by it. */
@@ -59,7 +57,7 @@ export function decodeOutboxRow(row: EncodedOutboxRow): OutboxEvent[] {
   return manifest.map(([eventId, topic, key, headers], index) => ({ eventId, topic, key, headers, payload: payloads[index] as string }));
 }
 
-/** A stored outbox row as the relay and the tests read it. */
+/** A stored outbox row as the relay reads it. */
 export interface StoredOutboxRow {
   seq: string;
   event_count: number;
@@ -67,18 +65,6 @@ export interface StoredOutboxRow {
   payloads: string;
   created_at: Date;
   sent: boolean;
-}
-
-/** Every event in a schema's outbox (sent and kept, or pending), in commit order: for tests and tools. */
-export async function readOutboxEvents(
-  query: (sql: string) => Promise<StoredOutboxRow[]>,
-  schema: string,
-): Promise<Array<OutboxEvent & { seq: string; sent: boolean }>> {
-  const rows = await query(
-    `SELECT o.seq::text AS seq, o.event_count, o.events, o.payloads, o.created_at, o.sent_at IS NOT NULL AS sent
-     FROM ${quoteIdent(schema)}.outbox AS o ORDER BY o.seq`,
-  );
-  return rows.flatMap((row) => decodeOutboxRow(rowFields(row)).map((event) => ({ ...event, seq: row.seq, sent: row.sent })));
 }
 
 export function rowFields(row: Pick<StoredOutboxRow, 'event_count' | 'events' | 'payloads'>): EncodedOutboxRow {

@@ -8,9 +8,9 @@ import { encodeOutboxRow, type OutboxRow } from './outbox-batch';
  *
  * One call writes one row holding all its events (encodeOutboxRow), not a row per event: a row
  * per event cost Postgres an insert into the heap and three indexes, a read and a delete each,
- * which was about half of what the attribution service's facts cost (docs/benchmarks-attribution.md,
- * round 10). A repeated event is not filtered here: consumed positions stored with the effect
- * keep a batch from being applied twice, and consumers recognise a re-published event by its
+ * which was about half of what the attribution service's facts cost
+ * (docs/benchmarks-attribution.md). A repeated event is not filtered here: consumed positions
+ * stored with the effect keep a batch from being applied twice, and consumers recognise a re-published event by its
  * deterministic id (docs/decisions/0005-kafka-and-delivery.md).
  */
 export async function appendToOutbox(transaction: EntityManager, schema: string, rows: readonly OutboxRow[]): Promise<number> {

@@ -40,7 +40,7 @@ export interface BatchConsumerOptions<T> {
    * small batches, each with its transaction, offset commit and produce. 64 kB / 200 ms gathers
    * live traffic into fewer batches, at most 200 ms later per stage; a backfill fills the fetch at
    * once. In 300 k pipeline runs on a slow host the live p99 fell from 4.4-10 s to 1.3-2.7 s
-   * (docs/benchmarks.md, seventh round).
+   * (docs/benchmarks-history.md).
    */
   minFetchBytes?: number;
   maxFetchWaitMs?: number;

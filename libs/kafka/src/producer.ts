@@ -18,7 +18,7 @@ export interface EventProducerOptions {
    * failed: its callers' sends reject with a RetriableError and the next request goes through a
    * new producer. Without it, a request kafkajs never settles holds every later send behind it:
    * an outbox relay stopped publishing for 13 minutes in one benchmark run while its consumer
-   * went on (docs/benchmarks-attribution.md, round 6).
+   * went on (docs/benchmarks-attribution.md).
    */
   requestDeadlineMs?: number;
   /** Called after each produce request, for metrics. */

@@ -4,8 +4,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
- * Keys that hold personal data (reference/performance-reliability.md, security anchors): they
- * never reach a log line, whatever object they are nested in.
+ * Keys that hold personal data: they never reach a log line, whatever object they are nested in.
  */
 const REDACTED_KEYS = new Set(['email', 'phone', 'ip', 'traits', 'authorization', 'password', 'writekey', 'secret']);
 

@@ -1,6 +1,6 @@
 /**
- * What to do with Segment's answer to one request (reference/segment.md; the official Node SDK
- * as the anchor: never retry 400, retry 408/410/429/460 and 5xx, honour Retry-After).
+ * What to do with Segment's answer to one request (the official Node SDK as
+ * the anchor: never retry 400, retry 408/410/429/460 and 5xx, honour Retry-After).
  */
 export interface RetryPolicy {
   /** First backoff delay; doubles per attempt. */

@@ -14,7 +14,7 @@
 // The machine is shared (2 cores, other builds running): wall-clock throughput includes the
 // time the process waited for a core, so the median batch and the CPU time are reported too.
 
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the benchmark measures the built package, as consumers load it
+// eslint-disable-next-line touchstream/module-boundaries -- the benchmark measures the built package, as consumers load it
 import { classifyTouch, type PageView } from '@touchstream/source-detection';
 import { loadavg } from 'node:os';
 import { PageViewGenerator } from './page-view-generator';

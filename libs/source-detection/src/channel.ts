@@ -1,7 +1,7 @@
 import type { Channel } from '@touchstream/contracts';
 import { SITE } from './site-kinds';
 
-/** The regular expressions of attribution.md §4, compiled once. */
+/** The channel rules' regular expressions, compiled once. */
 const PAID_MEDIUM = /^(.*cp.*|ppc|retargeting|paid.*)$/;
 const SHOPPING_CAMPAIGN = /^(.*(([^a-df-z]|^)shop|shopping).*)$/;
 const VIDEO_MEDIUM = /^(.*video.*)$/;
@@ -19,7 +19,7 @@ export interface ChannelInput {
 }
 
 /**
- * GA4's default channel group plus AI Assistants, rule by rule in the order of attribution.md §4:
+ * GA4's default channel group plus AI Assistants, rule by rule in order:
  * the first rule that matches wins.
  */
 export function channelOf({ source, medium, campaign, sites }: ChannelInput): Channel {

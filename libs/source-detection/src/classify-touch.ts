@@ -31,7 +31,7 @@ export interface PageView {
 const NOT_SET = '(not set)';
 const defaultUnwantedReferrals = new DomainList(DEFAULT_UNWANTED_REFERRALS);
 
-/** Where the visit's source, medium and campaign came from (attribution.md §3, first that applies). */
+/** Where the visit's source, medium and campaign came from (first that applies). */
 interface SourceMedium {
   readonly source: string;
   readonly medium: string;
@@ -43,7 +43,7 @@ interface SourceMedium {
 
 /**
  * Classifies a page view's traffic source: internal navigation, or the touch's source, medium,
- * campaign and channel (attribution.md §2-4). Pure and total: any input, however malformed,
+ * campaign and channel. Pure and total: any input, however malformed,
  * gives a TouchSource; unknown values are null.
  */
 export function classifyTouch(pageView: PageView): TouchSource {
@@ -74,7 +74,14 @@ export function classifyTouch(pageView: PageView): TouchSource {
 
   const entry = record?.entry ?? null;
   const searchTerm = external !== null && entry?.category === 'search' ? searchTermOf(external, entry) : null;
-  const chosen = chooseSourceMedium(campaign, clickId?.rule.paid ?? null, external, entry, record?.sites ?? 0, searchTerm);
+  const chosen = chooseSourceMedium({
+    campaign,
+    paidClick: clickId?.rule.paid ?? null,
+    external,
+    entry,
+    referrerSites: record?.sites ?? 0,
+    searchTerm,
+  });
   const source = boundText(chosen.source, MAX_VALUE_LENGTH);
   const medium = boundText(chosen.medium, MAX_VALUE_LENGTH);
 
@@ -101,14 +108,17 @@ export function classifyTouch(pageView: PageView): TouchSource {
   };
 }
 
-function chooseSourceMedium(
-  campaign: CampaignValues | null,
-  paidClick: { readonly source: string; readonly medium: string } | null,
-  external: ParsedUrl | null,
-  entry: ReferrerEntry | null,
-  referrerSites: number,
-  searchTerm: string | null,
-): SourceMedium {
+/** What a page view offers to choose its source and medium from, strongest first. */
+interface SourceEvidence {
+  campaign: CampaignValues | null;
+  paidClick: { readonly source: string; readonly medium: string } | null;
+  external: ParsedUrl | null;
+  entry: ReferrerEntry | null;
+  referrerSites: number;
+  searchTerm: string | null;
+}
+
+function chooseSourceMedium({ campaign, paidClick, external, entry, referrerSites, searchTerm }: SourceEvidence): SourceMedium {
   if (campaign !== null) {
     const source = campaign.source ?? NOT_SET;
     const sites = referrerDatabase.sitesOfSource(source.toLowerCase());

@@ -1,4 +1,4 @@
-/** A click id parameter and what it proves about the click (attribution.md §3, rule 2). */
+/** A click id parameter and what it proves about the click. */
 export interface ClickIdRule {
   readonly param: string;
   /** null when the id is no evidence of a paid click: the touch is classified from the referrer. */

@@ -44,7 +44,7 @@ export function domainListOf(domains: readonly unknown[]): DomainList {
   return list;
 }
 
-// attribution.md §2: a referrer is internal when it is the page's own host, when both belong to
+// A referrer is internal when it is the page's own host, when both belong to
 // the site's domains, or when it is an unwanted referral such as a payment or sign-in page.
 
 /** The referrer is the page's own host; www.example.com and example.com count as one. */

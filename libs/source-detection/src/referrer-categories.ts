@@ -1,7 +1,7 @@
 import type { ReferrerCategory } from '@touchstream/contracts';
 
 /**
- * The medium of a touch from each referrer database section (attribution.md §3). An entry may
+ * The medium of a touch from each referrer database section. An entry may
  * name its own (an ad network's display). Typed against the contract, so a new
  * category in @touchstream/contracts fails to compile here until it gets a medium.
  */

@@ -12,7 +12,7 @@ export interface ReferrerEntry {
   readonly category: ReferrerCategory;
   /** The touch's source ("google"). */
   readonly source: string;
-  /** The touch's medium (attribution.md §3: organic, social, email, ai, cpc/display, referral). */
+  /** The touch's medium (organic, social, email, ai, cpc/display, referral). */
   readonly medium: string;
   /** Query keys carrying the search term, in order of preference. */
   readonly searchParameters: ReadonlyMap<string, number>;

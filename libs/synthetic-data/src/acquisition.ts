@@ -1,15 +1,15 @@
 import type { Channel } from '@touchstream/contracts';
 import { BLOG_POSTS, PAGES, SEARCH_TERMS, type SitePage } from './site';
-import type { Random, Weighted } from './random';
+import type { Random } from './random';
 
 /** How a visitor reached the site, before any rule has classified it. */
 export type Acquisition = 'organic-search' | 'paid-search' | 'paid-social' | 'organic-social' | 'email' | 'ai' | 'referral' | 'direct';
 
 /**
  * A visit's entry: the landing page with its query string and the external referrer, plus what
- * source detection should conclude from them (attribution.md §3 and §4). `channel` is the
- * authoritative expectation; source/medium follow the rule order (UTM, then click id, then the
- * referrer database, else direct).
+ * source detection should conclude from them. `channel` is the authoritative expectation;
+ * source/medium follow the rule order (UTM, then click id, then the referrer database, else
+ * direct).
  */
 export interface Landing {
   acquisition: Acquisition;
@@ -27,39 +27,6 @@ export interface Landing {
   clickIdParam: string | null;
   clickId: string | null;
 }
-
-export const FIRST_VISIT_MIX: Weighted<Acquisition> = [
-  ['organic-search', 28],
-  ['paid-search', 14],
-  ['paid-social', 8],
-  ['organic-social', 10],
-  ['email', 5],
-  ['ai', 8],
-  ['referral', 9],
-  ['direct', 18],
-];
-
-export const RETURN_VISIT_MIX: Weighted<Acquisition> = [
-  ['direct', 35],
-  ['organic-search', 25],
-  ['paid-search', 10],
-  ['paid-social', 6],
-  ['organic-social', 8],
-  ['ai', 6],
-  ['referral', 6],
-  ['email', 4],
-];
-
-/** Signed-up users get the newsletter and come back to the app directly. */
-export const CUSTOMER_VISIT_MIX: Weighted<Acquisition> = [
-  ['direct', 40],
-  ['email', 25],
-  ['organic-search', 15],
-  ['paid-search', 6],
-  ['organic-social', 6],
-  ['ai', 5],
-  ['referral', 3],
-];
 
 interface LandingContext {
   random: Random;

@@ -7,5 +7,6 @@ export * from './person-plan';
 export * from './random';
 export * from './site';
 export * from './truth';
+export * from './visit-mix';
 export * from './visit-events';
 export * from './warehouse-export';

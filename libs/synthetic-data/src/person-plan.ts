@@ -1,4 +1,5 @@
-import { buildLanding, CUSTOMER_VISIT_MIX, FIRST_VISIT_MIX, RETURN_VISIT_MIX, type Landing } from './acquisition';
+import { buildLanding, type Landing } from './acquisition';
+import { CUSTOMER_VISIT_MIX, FIRST_VISIT_MIX, RETURN_VISIT_MIX } from './visit-mix';
 import { makeDevice, type Device } from './devices';
 import { DAY_MS, type ResolvedOptions } from './options';
 import { hashHex, Random, type Weighted } from './random';

@@ -9,7 +9,7 @@ export const SITE = {
   appOrigin: 'https://app.acme-analytics.example',
   /** Apex domain: www. and app. are both internal. */
   domains: ['acme-analytics.example'],
-  /** Returning from payment is not a new source (attribution.md §2, unwanted referrals). */
+  /** Returning from payment is not a new source (unwanted referrals). */
   unwantedReferrals: ['checkout.stripe.com'],
 } as const;
 

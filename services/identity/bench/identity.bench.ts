@@ -5,7 +5,7 @@
 //    page views, identifies, tracks of people with several devices, shuffled within a window)
 //    into a fresh, prefixed segment.events.raw.v1 on the real broker.
 //    Then measures, in the same run and on the first 100,000 events, the ceilings the service is
-//    compared with (reference/performance-reliability.md): what the broker accepts from the same
+//    compared with: what the broker accepts from the same
 //    batching producer (pre-serialised messages) and what Postgres accepts through the service's
 //    own batched statements alone (one connection, no Kafka, no decoding).
 // 2. Starts the compiled identity service on that topic, a fresh schema and a fresh consumer

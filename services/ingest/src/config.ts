@@ -51,7 +51,7 @@ export const ingestConfigSchema = z.object({
    * later one is refused to the rejected topic (it is not authenticated). docs/operations.md.
    */
   SEGMENT_SIGNATURE_SCOPE: z.preprocess(emptyAsUndefined, z.enum(['body', 'first-event']).default('body')),
-  /** Segment's own limits (reference/segment.md): 32 KB per event, 500 KB per request, 2,500 events per batch. */
+  /** Segment's own limits: 32 KB per event, 500 KB per request, 2,500 events per batch. */
   INGEST_MAX_EVENT_BYTES: positiveInt(32_768),
   INGEST_MAX_REQUEST_BYTES: positiveInt(512_000),
   INGEST_MAX_BATCH_EVENTS: positiveInt(2_500),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfrastructure, testNamespace } from '@touchstream/testing';
-import { basicAuth, sign, startIngest, type RunningIngest } from './testing/harness.spec';
+import { basicAuth, sign, startIngest, type RunningIngest } from './testing/harness';
 
 const WRITE_KEY = 'fuzz-write-key-1';
 const SECRET = 'fuzz-shared-secret';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testNamespace, waitFor } from '@touchstream/testing';
-import { OwnBroker } from './testing/own-broker.spec';
-import { TopicWatch, basicAuth, pageEvent, post, startIngest, type Answer, type RunningIngest } from './testing/harness.spec';
+import { OwnBroker } from './testing/own-broker';
+import { TopicWatch, basicAuth, pageEvent, post, startIngest, type Answer, type RunningIngest } from './testing/harness';
 
 const WRITE_KEY = 'outage-key';
 const EVENTS_PER_DELIVERY = 10;

@@ -4,7 +4,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
 import type { RejectedItem } from './core/answers';
-import { TopicWatch, basicAuth, pageEvent, post, sign, startIngest, type RunningIngest } from './testing/harness.spec';
+import { TopicWatch, basicAuth, pageEvent, post, sign, startIngest, type RunningIngest } from './testing/harness';
 
 const WRITE_KEY = 'test-write-key-1';
 const SECRET = 'webhook-shared-secret';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectServiceBootsAndStops, startServiceProcess, testInfrastructure, testNamespace } from '@touchstream/testing';
-import { basicAuth, pageEvent, post } from './testing/harness.spec';
+import { basicAuth, pageEvent, post } from './testing/harness';
 
 describe('ingest process', () => {
   const namespace = testNamespace('ingest-boot');

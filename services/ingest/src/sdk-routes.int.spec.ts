@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import { TopicWatch, basicAuth, pageEvent, post, startIngest, type RunningIngest } from './testing/harness.spec';
+import { TopicWatch, basicAuth, pageEvent, post, startIngest, type RunningIngest } from './testing/harness';
 
 const WRITE_KEY = 'sdk-write-key-1';
 const PAGE_ORIGIN = 'http://127.0.0.2:8080';

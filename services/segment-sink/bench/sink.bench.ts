@@ -1,12 +1,12 @@
 // Benchmark, not a test:
-//   npx tsc -b services/segment-sink/tsconfig.build.json libs/testing/tsconfig.build.json && npx tsx services/segment-sink/bench/sink.bench.ts
-// (the service runs from dist/, as in production; the receiver is libs/testing's, from dist/).
+//   npx tsc -b services/segment-sink/tsconfig.build.json tools/testing/tsconfig.build.json && npx tsx services/segment-sink/bench/sink.bench.ts
+// (the service runs from dist/, as in production; the receiver is tools/testing's, from dist/).
 //
 // 1. Writes --users synthetic people (default 50,000) into fresh, prefixed attribution topics:
 //    three touches each (paid search, organic search, social; realistic URLs and referrers) and
 //    one user-sources fact: 200,000 messages that become 200,000 Segment calls (50,000 identifies,
 //    150,000 tracks).
-// 2. Starts the compiled sink against libs/testing's Segment receiver, which enforces Segment's
+// 2. Starts the compiled sink against tools/testing's Segment receiver, which enforces Segment's
 //    limits and answers 200 at once, and waits until every messageId has arrived.
 // 3. Reports events/s delivered (first to last arrival, and from process start), requests,
 //    bytes and events per batch, duplicates, and the sink's CPU time.
@@ -298,8 +298,8 @@ async function main(): Promise<void> {
   const group = `bench-sink-${run}`;
   const expected = options.users * 4;
   const logger = new Logger({ service: 'bench', level: 'warn' });
-  // libs/testing's index also loads vitest, which a plain script cannot; the receiver module alone is what is needed.
-  const { startSegmentReceiver } = (await import(resolve(REPO_ROOT, 'libs/testing/dist/segment-receiver.js'))) as {
+  // tools/testing's index also loads vitest, which a plain script cannot; the receiver module alone is what is needed.
+  const { startSegmentReceiver } = (await import(resolve(REPO_ROOT, 'tools/testing/dist/segment-receiver.js'))) as {
     startSegmentReceiver: typeof StartSegmentReceiver;
   };
 

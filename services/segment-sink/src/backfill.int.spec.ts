@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '@touchstream/contracts';
 import { identifyMessageId, trackMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import { debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness.spec';
+import { debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness';
 
 describe('segment-sink replaying history (backfill mode)', () => {
   const namespace = testNamespace('sink-backfill');

@@ -11,7 +11,7 @@ import {
   type SegmentReceiver,
   type ServiceProcess,
 } from '@touchstream/testing';
-import { facts, sinkEnv, TestTopics, touchData, WRITE_KEY } from './testing/harness.spec';
+import { facts, sinkEnv, TestTopics, touchData, WRITE_KEY } from './testing/harness';
 
 /**
  * The compiled service, killed with SIGKILL while Segment holds its answer to a batch it has

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifyMessageId, trackMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace, waitFor, type ReceivedEvent } from '@touchstream/testing';
-import { debugHeaders, facts, startSink, TestTopics, touchData, touchSource, WRITE_KEY, type RunningSink } from './testing/harness.spec';
+import { debugHeaders, facts, startSink, TestTopics, touchData, touchSource, WRITE_KEY, type RunningSink } from './testing/harness';
 
 const MAX_REQUEST_BYTES = 8_000;
 const LIBRARY = { name: 'touchstream-segment-sink', version: '0.1.0' };

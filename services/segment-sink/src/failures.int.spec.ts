@@ -3,7 +3,7 @@ import { DEAD_LETTER_HEADERS, TOPICS } from '@touchstream/contracts';
 import { trackMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
 import { SINK_DEAD_LETTER_HEADERS } from './delivery/dead-letters';
-import { debugHeaders, startSink, TestTopics, touchData, touchSource, type RunningSink } from './testing/harness.spec';
+import { debugHeaders, startSink, TestTopics, touchData, touchSource, type RunningSink } from './testing/harness';
 
 /** The receiver refuses events over 4 KB (the sink allows 32 KB): a 400 the sink cannot foresee. */
 const RECEIVER_MAX_EVENT_BYTES = 4_000;

@@ -11,7 +11,7 @@ import {
   testNamespace,
   waitFor,
 } from '@touchstream/testing';
-import { debugHeaders, facts, sinkEnv, TestTopics, touchData } from './testing/harness.spec';
+import { debugHeaders, facts, sinkEnv, TestTopics, touchData } from './testing/harness';
 
 describe('segment-sink process', () => {
   const namespace = testNamespace('segment-sink-boot');

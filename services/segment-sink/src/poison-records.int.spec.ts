@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS, TOPICS, type UserSources } from '@touchstream/contracts';
 import { identifyMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import { facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness.spec';
+import { facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness';
 
 describe('segment-sink: a fact its store refuses, in a batch with good ones', () => {
   const namespace = testNamespace('sink-poison');

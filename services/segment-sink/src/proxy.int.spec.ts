@@ -3,7 +3,7 @@ import { DEAD_LETTER_HEADERS, TOPICS, rawEventKey, toRawEvent, validateSegmentEv
 import { envelopeMessage } from '@touchstream/kafka';
 import { dropSchema, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
 import { SINK_DEAD_LETTER_HEADERS } from './delivery/dead-letters';
-import { WRITE_KEY, startSink, TestTopics, type RunningSink } from './testing/harness.spec';
+import { WRITE_KEY, startSink, TestTopics, type RunningSink } from './testing/harness';
 
 /** First-party proxy mode: SDK events from the raw topic forwarded to Segment (the local receiver). */
 describe('segment-sink proxy mode', () => {

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifyMessageId, trackMessageId } from '@touchstream/segment-delivery';
 import { dropSchema, postReplay, replayFinished, replayStatus, testInfrastructure, testNamespace, waitFor } from '@touchstream/testing';
-import { ADMIN_TOKEN, DEBUG_TOKEN, debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness.spec';
+import { ADMIN_TOKEN, DEBUG_TOKEN, debugHeaders, facts, startSink, TestTopics, touchData, type RunningSink } from './testing/harness';
 
 /**
  * `POST /admin/replay` on the segment sink, on the real broker, Postgres and a local Segment

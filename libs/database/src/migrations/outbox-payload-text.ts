@@ -7,7 +7,7 @@ import { schemaOfRunner } from './platform-tables';
  * publishes that text as it is: with jsonb, Postgres parsed every payload into its binary form on
  * insert and printed it back on every relay read, and the published bytes were jsonb's rendering
  * (reordered keys, added spaces) rather than the envelope as serialised. Nothing queries inside a
- * payload, so the binary form bought nothing (docs/benchmarks-attribution.md, round 4).
+ * payload, so the binary form bought nothing (docs/benchmarks-attribution.md).
  */
 export class OutboxPayloadText1766200000000 implements MigrationInterface {
   name = 'OutboxPayloadText1766200000000';

@@ -12,10 +12,17 @@ import {
   applyOncePerOffset,
   createDataSource,
   migrate,
-  readOutboxEvents,
 } from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor } from '@touchstream/testing';
+import {
+  dropSchema,
+  readOutboxEvents,
+  testInfrastructure,
+  testKafkaSettings,
+  testLogger,
+  testNamespace,
+  waitFor,
+} from '@touchstream/testing';
 import { OutboxRelay } from './outbox-relay';
 import { outboxDeadLetters } from './outbox.module';
 

@@ -44,14 +44,16 @@ export interface ProcessedRecords {
 /** Segment refuses events over 32 KB; a rejected payload kept as text is cut there. */
 const MAX_PAYLOAD_TEXT = 32 * 1024;
 
-function rejectedMessage(
-  context: ProcessContext,
-  line: number,
-  reason: string,
-  issues: ValidationIssue[],
-  payload: unknown,
-  messageId: string | null,
-): OutgoingMessage {
+/** Why a record was refused, and what of it the rejected topic keeps. */
+interface RefusedRecord {
+  line: number;
+  reason: string;
+  issues: ValidationIssue[];
+  payload: unknown;
+  messageId: string | null;
+}
+
+function rejectedMessage(context: ProcessContext, { line, reason, issues, payload, messageId }: RefusedRecord): OutgoingMessage {
   const id = deterministicId(
     'import.rejected',
     context.channel,
@@ -90,7 +92,7 @@ function statedMessageId(value: unknown): string | null {
 export function processRecords(records: readonly SourceRecord[], context: ProcessContext): ProcessedRecords {
   const result: ProcessedRecords = { accepted: [], rejected: [], rejections: [], filtered: 0, records: 0, end: 0, endLine: 0 };
   const reject = (line: number, reason: string, issues: ValidationIssue[], payload: unknown, messageId: string | null) => {
-    result.rejected.push(rejectedMessage(context, line, reason, issues, payload, messageId));
+    result.rejected.push(rejectedMessage(context, { line, reason, issues, payload, messageId }));
     result.rejections.push({ line, reason });
   };
   for (const record of records) {

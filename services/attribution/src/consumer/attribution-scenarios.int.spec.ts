@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchIdOf } from '@touchstream/contracts';
-import { AttributionTestbed, SHOP, identityLink, pageEvent, type RunningAttribution } from '../testing/harness.spec';
+import { AttributionTestbed, SHOP, identityLink, pageEvent, type RunningAttribution } from '../testing/harness';
 
 /**
- * The defects of the reference build (attribution.md §1), each as a scenario through the real
+ * The attribution defects this service is built to avoid, each as a scenario through the real
  * broker and Postgres: raw events and identity links in, touches and user-sources facts out.
  */
 describe("attribution service: the reference build's defects, on the real broker and Postgres", () => {

@@ -5,7 +5,7 @@ import { generateArchive, SITE } from '@touchstream/synthetic-data';
 import { waitFor, type ServiceProcess } from '@touchstream/testing';
 import { PageClassifier } from '../core/page-classifier';
 import { readPageView } from '../core/page-view-reader';
-import { AttributionTestbed, linksFor } from '../testing/harness.spec';
+import { AttributionTestbed, linksFor } from '../testing/harness';
 
 const archive = generateArchive({ users: 1_500, days: 60, seed: 'attribution-crash' });
 const events: RawEvent[] = [...archive.events({ kind: 'shuffled', window: 400 })].map((event) =>

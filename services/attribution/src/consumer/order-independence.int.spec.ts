@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRawEvent, type RawEvent } from '@touchstream/contracts';
 import { generateArchive, SITE } from '@touchstream/synthetic-data';
-import { AttributionTestbed, comparableTouches, comparableUserSources, linksFor } from '../testing/harness.spec';
+import { AttributionTestbed, comparableTouches, comparableUserSources, linksFor } from '../testing/harness';
 
 const archive = generateArchive({ users: 250, days: 40, seed: 'attribution-order' });
 const raw = (order: Parameters<typeof archive.events>[0]): RawEvent[] =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
 import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
-import { AttributionTestbed, pageEvent, SHOP } from '../testing/harness.spec';
+import { AttributionTestbed, pageEvent, SHOP } from '../testing/harness';
 
 const AT = '2026-03-02T10:00:00.000Z';
 

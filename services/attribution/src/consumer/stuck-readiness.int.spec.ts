@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@touchstream/testing';
-import { AttributionTestbed, pageEvent, SHOP, type RunningAttribution } from '../testing/harness.spec';
+import { AttributionTestbed, pageEvent, SHOP, type RunningAttribution } from '../testing/harness';
 
 interface ReadyBody {
   status: string;

@@ -83,7 +83,7 @@ export async function applyAttributionBatch(
   // Everything a visitor's partition lock covers is written before the users' locks are taken:
   // the page views, and the touches and links the touch pass found (they follow from views and
   // links alone). The users' locks serialise every slot whose batch shares a user with this one,
-  // so what runs under them bounds the rate (docs/benchmarks-attribution.md, rounds 8 and 9).
+  // so what runs under them bounds the rate (docs/benchmarks-attribution.md).
   await saveNewViews(pass, views, tx, context);
   const touchChanges = inputs.flatMap(({ cause }, index) => (pass.changes[index] ?? []).map((change) => ({ change, cause })));
   const details = new Map<string, TouchDetails>();

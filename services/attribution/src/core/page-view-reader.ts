@@ -46,7 +46,7 @@ function campaignOf(value: unknown): SegmentCampaign | null {
 }
 
 /**
- * The page view an event stands for (attribution.md §3): a page call, or a screen or track call
+ * The page view an event stands for: a page call, or a screen or track call
  * that carries a page URL (context.page.url or properties.url). Other events are no page views.
  * The visitor is the anonymousId, else the userId (a userId-only event belongs to the user).
  * touchstream's own Source Identified tracks carry the touch's URL but are no visit: ignored.

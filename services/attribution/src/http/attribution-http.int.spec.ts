@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchIdOf, touchSourceSchema } from '@touchstream/contracts';
-import { AttributionTestbed, SHOP, TEST_DEBUG_TOKEN, identityLink, pageEvent, type RunningAttribution } from '../testing/harness.spec';
+import { AttributionTestbed, SHOP, TEST_DEBUG_TOKEN, identityLink, pageEvent, type RunningAttribution } from '../testing/harness';
 
 describe('attribution HTTP: classify and the debug endpoints', () => {
   const testbed = new AttributionTestbed('attribution-http');

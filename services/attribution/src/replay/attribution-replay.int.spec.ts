@@ -11,7 +11,7 @@ import {
   TEST_DEBUG_TOKEN,
   type OutboxFact,
   type RunningAttribution,
-} from '../testing/harness.spec';
+} from '../testing/harness';
 
 const archive = generateArchive({ users: 100, days: 30, seed: 'attribution-replay' });
 const ordered: RawEvent[] = [...archive.events({ kind: 'time' })].map((event) =>

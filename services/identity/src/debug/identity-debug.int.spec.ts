@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedRawEvent } from '@touchstream/identity-graph';
-import { get, IdentityTestbed, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
+import { get, IdentityTestbed, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness';
 import type { AnonymousView, TimelinePage, UserView } from './identity-queries';
 
 const t = (hour: number, minute = 0) => new Date(Date.UTC(2026, 2, 1, hour, minute)).toISOString();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent, projectEvents, snapshotOf } from '@touchstream/identity-graph';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@touchstream/testing';
-import { IdentityTestbed } from '../testing/harness.spec';
+import { IdentityTestbed } from '../testing/harness';
 
 /**
  * Visitors browse, identify, and keep browsing; every 10th also logs in on the previous

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent, projectEvents, snapshotOf } from '@touchstream/identity-graph';
-import { IdentityTestbed, type RunningIdentity } from '../testing/harness.spec';
+import { IdentityTestbed, type RunningIdentity } from '../testing/harness';
 import { TimelinePurge } from '../retention/timeline-purge';
 import { IdentityProjector } from './identity-projector';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityLink, RawEvent } from '@touchstream/contracts';
 import { projectEvents, snapshotOf } from '@touchstream/identity-graph';
-import { generateEvents, random, shuffle } from '../testing/generated-history.spec';
-import { IdentityTestbed } from '../testing/harness.spec';
+import { generateEvents, random, shuffle } from '../testing/generated-history';
+import { IdentityTestbed } from '../testing/harness';
 
 /** The newest revision of each link on the topic. */
 function latestLinks(events: Array<{ value: IdentityLink }>) {

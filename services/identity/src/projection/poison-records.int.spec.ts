@@ -3,13 +3,13 @@ import { DEAD_LETTER_HEADERS, type RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent } from '@touchstream/identity-graph';
 import { envelopeMessage, type TopicReader } from '@touchstream/kafka';
 import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
-import { IdentityTestbed } from '../testing/harness.spec';
+import { IdentityTestbed } from '../testing/harness';
 
 const AT = '2026-03-02T10:00:00.000Z';
 
 /**
  * What the identity graph does with each kind. Dead-lettered: what Postgres refuses (a year 0
- * timestamp) and ids too long to be ids (the graph used to leave them out silently). Applied:
+ * timestamp) and ids too long to be ids (which must not vanish silently). Applied:
  * a NUL is removed from what is stored (the graph's rule, its unit tests), and a timestamp no ISO
  * string or timestamptz can hold is replaced by the time the event was received.
  */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, type RawEvent } from '@touchstream/contracts';
 import { postReplay, replayFinished, runReplayCommand, waitFor } from '@touchstream/testing';
-import { generateEvents, random, shuffle } from '../testing/generated-history.spec';
-import { IdentityTestbed, TEST_ADMIN_TOKEN, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness.spec';
+import { generateEvents, random, shuffle } from '../testing/generated-history';
+import { IdentityTestbed, TEST_ADMIN_TOKEN, TEST_DEBUG_TOKEN, type RunningIdentity } from '../testing/harness';
 
 /** Produces in uneven chunks, so batch boundaries (and with them provisional revisions) differ from run to run. */
 async function produceUnevenly(bed: IdentityTestbed, events: readonly RawEvent[]): Promise<void> {

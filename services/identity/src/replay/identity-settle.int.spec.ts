@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityLinkId, identityLinkSchema } from '@touchstream/contracts';
-import { createDataSource, migrate, readOutboxEvents } from '@touchstream/database';
-import { dropSchema, testInfrastructure, testNamespace } from '@touchstream/testing';
+import { createDataSource, migrate } from '@touchstream/database';
+import { dropSchema, readOutboxEvents, testInfrastructure, testNamespace } from '@touchstream/testing';
 import { identityMigrations } from '../migrations';
 import { IdentityRebuiltProjection } from './identity-rebuild';
 

@@ -1,4 +1,4 @@
-/** Size and count limits, Segment's by default (reference/segment.md), configurable per deployment. */
+/** Size and count limits, Segment's by default, configurable per deployment. */
 export interface IngestLimits {
   maxEventBytes: number;
   maxRequestBytes: number;

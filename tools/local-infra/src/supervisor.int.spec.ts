@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor } from './supervisor';
 
-/** Polls until the condition holds (libs/testing's waitFor depends on this lib, so it is not used here). */
+/** Polls until the condition holds (tools/testing's waitFor depends on this lib, so it is not used here). */
 async function waitFor(condition: () => boolean, { description }: { description: string }): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!condition()) {

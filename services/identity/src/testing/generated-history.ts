@@ -1,6 +1,6 @@
 /**
- * Generated raw histories for the identity integration specs (a *.spec.ts support file: left out
- * of the build, no tests of its own).
+ * Generated raw histories for the identity integration specs (test support under src/testing/:
+ * left out of the build).
  */
 import type { RawEvent } from '@touchstream/contracts';
 import { acceptedRawEvent } from '@touchstream/identity-graph';

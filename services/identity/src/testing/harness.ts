@@ -1,15 +1,24 @@
 /**
- * Test support for the identity integration specs (named *.spec.ts so it is left out of the build
- * and may use libs/testing; it holds no tests itself).
+ * Test support for the identity integration specs. Like everything under src/testing/, it is left
+ * out of the build and may use tools/testing.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { identityLinkSchema, rawEventKey, TOPICS, type IdentityLink, type RawEvent } from '@touchstream/contracts';
+import type { StoredOutboxRow } from '@touchstream/database';
 import type { GraphSnapshot } from '@touchstream/identity-graph';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
-import { dropSchema, testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitFor, waitForIds } from '@touchstream/testing';
+import {
+  dropSchema,
+  readOutboxEvents,
+  testInfrastructure,
+  testKafkaSettings,
+  testLogger,
+  testNamespace,
+  waitFor,
+  waitForIds,
+} from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
 

@@ -1,6 +1,6 @@
 /**
- * Test support for the ingest integration specs (named *.spec.ts so it is left out of the build
- * and may use libs/testing; it holds no tests itself).
+ * Test support for the ingest integration specs. Like everything under src/testing/, it is left
+ * out of the build and may use tools/testing.
  */
 import { createHmac } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';

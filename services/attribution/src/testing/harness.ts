@@ -1,6 +1,6 @@
 /**
- * Test support for the attribution integration specs (named *.spec.ts so it is left out of the
- * build and may use libs/testing; it holds no tests itself).
+ * Test support for the attribution integration specs. Like everything under src/testing/, it is
+ * left out of the build and may use tools/testing.
  */
 import { Pool } from 'pg';
 import {
@@ -17,11 +17,12 @@ import {
   type TouchData,
   type UserSourcesData,
 } from '@touchstream/contracts';
-import { readOutboxEvents, type StoredOutboxRow } from '@touchstream/database';
+import type { StoredOutboxRow } from '@touchstream/database';
 import { envelopeMessage, KafkaRuntime, type TopicReader } from '@touchstream/kafka';
 import { createService, loadConfig } from '@touchstream/platform';
 import {
   dropSchema,
+  readOutboxEvents,
   startServiceProcess,
   testInfrastructure,
   testKafkaSettings,

@@ -8,3 +8,4 @@ export * from './replay';
 export * from './poison-events';
 export * from './sasl-ssl-broker';
 export * from './tls-postgres';
+export * from './outbox-events';

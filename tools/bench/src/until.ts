@@ -1,6 +1,6 @@
 /**
  * Polls `probe` until it returns something other than undefined (a thrown error counts as "not
- * yet") and returns that; throws after `timeoutMs`. (Tests use libs/testing's waitFor; this lib
+ * yet") and returns that; throws after `timeoutMs`. (Tests use tools/testing's waitFor; this lib
  * must not load vitest.)
  */
 export async function until<T>(

@@ -96,8 +96,12 @@ export interface SegmentReceiver {
 
 const DEFAULTS = { maxRequestBytes: 500 * 1024, maxEventBytes: 32 * 1024, maxBatchEvents: 2_500 };
 
+type Limits = typeof DEFAULTS;
+type ParsedBatch = ReturnType<typeof parseBatch>;
+type Matcher = (events: readonly ReceivedEvent[]) => SegmentFault | undefined;
+
 export async function startSegmentReceiver(options: SegmentReceiverOptions): Promise<SegmentReceiver> {
-  const limits = {
+  const limits: Limits = {
     maxRequestBytes: options.maxRequestBytes ?? DEFAULTS.maxRequestBytes,
     maxEventBytes: options.maxEventBytes ?? DEFAULTS.maxEventBytes,
     maxBatchEvents: options.maxBatchEvents ?? DEFAULTS.maxBatchEvents,
@@ -105,44 +109,12 @@ export async function startSegmentReceiver(options: SegmentReceiverOptions): Pro
   const recordIdsOnly = options.record === 'ids';
   let recorded: ReceivedRequest[] = [];
   let scripted: SegmentFault[] = [];
-  let matcher: ((events: readonly ReceivedEvent[]) => SegmentFault | undefined) | null = null;
+  let matcher: Matcher | null = null;
   let held: Array<{ request: ReceivedRequest; response: ServerResponse }> = [];
-
-  function answer(
-    request: ReceivedRequest,
-    response: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    request.status = status;
-    request.answeredAt = Date.now();
-    response.writeHead(status, { 'content-type': 'application/json', ...headers });
-    response.end(typeof body === 'string' ? body : JSON.stringify(body));
-  }
-
-  function refuse(request: ReceivedRequest, response: ServerResponse, status: number, reason: string): void {
-    request.outcome = 'refused';
-    request.reason = reason;
-    answer(request, response, status, { success: false, error: reason });
-  }
 
   async function onRequest(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(incoming);
-    const request: ReceivedRequest = {
-      seq: recorded.length + 1,
-      method: incoming.method ?? '',
-      path: (incoming.url ?? '').split('?')[0] ?? '',
-      headers: lowerCaseHeaders(incoming),
-      bytes: body.length,
-      receivedAt: Date.now(),
-      answeredAt: null,
-      status: null,
-      outcome: 'refused',
-      reason: null,
-      events: [],
-      dropped: 0,
-    };
+    const request = newRequest(incoming, body, recorded.length + 1);
     recorded.push(request);
     response.on('close', () => {
       if (request.status === null && (request.outcome === 'hanging' || request.outcome === 'held')) request.outcome = 'aborted';
@@ -156,40 +128,12 @@ export async function startSegmentReceiver(options: SegmentReceiverOptions): Pro
       request.dropped = Math.max(0, parsed.events.length - limits.maxBatchEvents);
     }
 
+    // A scripted fault answers before Segment's checks (a 429 or 500 comes whatever the batch
+    // holds); a hold applies to a batch that passed them.
     const fault = (matcher && parsed.ok ? matcher(parsed.events) : undefined) ?? scripted.shift();
-    if (fault?.kind === 'status') {
-      request.outcome = 'faulted';
-      request.reason = `scripted ${fault.status}`;
-      return answer(request, response, fault.status, fault.body ?? { success: false }, fault.headers);
-    }
-    if (fault?.kind === 'hang') {
-      request.outcome = 'hanging';
-      return;
-    }
-    if (fault?.kind === 'reset') {
-      request.outcome = 'reset';
-      incoming.socket.destroy();
-      return;
-    }
-
-    if (!authorised(request.headers.authorization, parsed.ok ? parsed.writeKey : undefined, options.writeKey)) {
-      return refuse(request, response, 401, 'a valid write key is required (HTTP Basic, write key as user name)');
-    }
-    if (body.length > limits.maxRequestBytes) {
-      return refuse(request, response, 400, `request is ${body.length} bytes, over the ${limits.maxRequestBytes}-byte limit`);
-    }
-    if (!parsed.ok) return refuse(request, response, 400, parsed.reason);
-    for (const event of parsed.events.slice(0, limits.maxBatchEvents)) {
-      const size = Buffer.byteLength(JSON.stringify(event), 'utf8');
-      if (size > limits.maxEventBytes) {
-        return refuse(
-          request,
-          response,
-          400,
-          `event ${String(event.messageId)} is ${size} bytes, over the ${limits.maxEventBytes}-byte limit`,
-        );
-      }
-    }
+    if (answerFault(fault, request, incoming, response)) return;
+    const refusal = refusalOf(request, body, parsed, limits, options.writeKey);
+    if (refusal) return refuse(request, response, refusal.status, refusal.reason);
     if (fault?.kind === 'hold') {
       request.outcome = 'held';
       held.push({ request, response });
@@ -234,6 +178,91 @@ export async function startSegmentReceiver(options: SegmentReceiverOptions): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function newRequest(incoming: IncomingMessage, body: Buffer, seq: number): ReceivedRequest {
+  return {
+    seq,
+    method: incoming.method ?? '',
+    path: (incoming.url ?? '').split('?')[0] ?? '',
+    headers: lowerCaseHeaders(incoming),
+    bytes: body.length,
+    receivedAt: Date.now(),
+    answeredAt: null,
+    status: null,
+    outcome: 'refused',
+    reason: null,
+    events: [],
+    dropped: 0,
+  };
+}
+
+/** Answers a scripted status, hang or reset; true when the request is thereby dealt with. */
+function answerFault(
+  fault: SegmentFault | undefined,
+  request: ReceivedRequest,
+  incoming: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  if (fault?.kind === 'status') {
+    request.outcome = 'faulted';
+    request.reason = `scripted ${fault.status}`;
+    answer(request, response, fault.status, fault.body ?? { success: false }, fault.headers);
+    return true;
+  }
+  if (fault?.kind === 'hang') {
+    request.outcome = 'hanging';
+    return true;
+  }
+  if (fault?.kind === 'reset') {
+    request.outcome = 'reset';
+    incoming.socket.destroy();
+    return true;
+  }
+  return false;
+}
+
+/** Segment's checks, in Segment's order: the write key, the request's size, the body, each event's size. */
+function refusalOf(
+  request: ReceivedRequest,
+  body: Buffer,
+  parsed: ParsedBatch,
+  limits: Limits,
+  writeKey: string,
+): { status: number; reason: string } | undefined {
+  if (!authorised(request.headers.authorization, parsed.ok ? parsed.writeKey : undefined, writeKey)) {
+    return { status: 401, reason: 'a valid write key is required (HTTP Basic, write key as user name)' };
+  }
+  if (body.length > limits.maxRequestBytes) {
+    return { status: 400, reason: `request is ${body.length} bytes, over the ${limits.maxRequestBytes}-byte limit` };
+  }
+  if (!parsed.ok) return { status: 400, reason: parsed.reason };
+  for (const event of parsed.events.slice(0, limits.maxBatchEvents)) {
+    const size = Buffer.byteLength(JSON.stringify(event), 'utf8');
+    if (size > limits.maxEventBytes) {
+      return { status: 400, reason: `event ${String(event.messageId)} is ${size} bytes, over the ${limits.maxEventBytes}-byte limit` };
+    }
+  }
+  return undefined;
+}
+
+function answer(
+  request: ReceivedRequest,
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  request.status = status;
+  request.answeredAt = Date.now();
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+function refuse(request: ReceivedRequest, response: ServerResponse, status: number, reason: string): void {
+  request.outcome = 'refused';
+  request.reason = reason;
+  answer(request, response, status, { success: false, error: reason });
 }
 
 async function readBody(incoming: IncomingMessage): Promise<Buffer> {

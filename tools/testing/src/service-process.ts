@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { freePort, REPO_ROOT, serviceNodeFlags } from '@touchstream/local-infra';
 import { waitFor } from './wait-for';
 
-/** Re-exported: callers took it from here before it moved to local-infra. */
+/** Re-exported so a spec takes its harness from one package. */
 export { freePort };
 
 export interface ServiceProcess {

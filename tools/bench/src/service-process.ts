@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { freePort, REPO_ROOT, serviceNodeFlags } from '@touchstream/local-infra';
 import { until } from './until';
 
-/** Re-exported: callers took it from here before it moved to local-infra. */
+/** Re-exported so a benchmark takes its helpers from one package. */
 export { freePort };
 
 export interface BenchServiceOptions {
@@ -39,7 +39,7 @@ export interface BenchService {
  * output on this terminal (benchmarks show the services' warnings as they happen) and in a log
  * file that outlives the run, and waits until it answers /ready. A bench's own output is often
  * filtered or cut short; a relay stall once lost its only evidence that way. Tests use
- * libs/testing's startServiceProcess, which captures output.
+ * tools/testing's startServiceProcess, which captures output.
  */
 export async function startBenchService(options: BenchServiceOptions): Promise<BenchService> {
   const entry = resolve(REPO_ROOT, 'services', options.service, 'dist', 'main.js');

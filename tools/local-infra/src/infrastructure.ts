@@ -7,7 +7,7 @@ import { canConnect, ensureDatabase } from '@touchstream/database';
 
 const run = promisify(execFile);
 
-/** libs/local-infra/{src,dist}/ -> the repository root. */
+/** tools/local-infra/{src,dist}/ -> the repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const LOCAL_KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 19092);
 export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,6 +1,6 @@
 /**
  * A broker of the spec's own, on free ports, for tests that stop, freeze and restart it: the
- * shared broker other engineers' tests use is never touched. (Test support, no tests here.)
+ * shared broker other engineers' tests use is never touched.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
