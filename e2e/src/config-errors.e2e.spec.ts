@@ -38,6 +38,23 @@ describe('configuration errors at boot, as a person sees them', () => {
     },
   );
 
+  it('refuses an OpenTelemetry endpoint that is no http(s) URL and malformed export headers, never quoting the headers', () => {
+    const { status, stdout, stderr } = boot('ingest', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=hunter2hunter2,oops',
+    });
+    expect(status).toBe(1);
+    const problems = stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { problem: string }).problem);
+    expect(problems).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL of an OTLP/HTTP receiver (e.g. http://otel-collector:4318) (got "otel-collector:4318")',
+      'OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not name=value with an HTTP header name (e.g. api-key=secret,tenant=acme)',
+    ]);
+    expect(stdout + stderr).not.toContain('hunter2');
+  });
+
   it('the sink refuses a SEGMENT_API_HOST that is no http(s) URL', () => {
     const { status, stdout } = boot('segment-sink', { SEGMENT_API_HOST: 'ftp://api.segment.io' });
     expect(status).toBe(1);

@@ -20,9 +20,28 @@ export function traceparentOf(correlationId: string, eventId: string): string {
   return `00-${hexOf(`trace:${correlationId}`, 32)}-${hexOf(`span:${eventId}`, 16)}-01`;
 }
 
+/** What a traceparent header says: the trace, the span that sent it, and whether that span was sampled. */
+export interface TraceparentFields {
+  traceId: string;
+  spanId: string;
+  sampled: boolean;
+}
+
+/** A traceparent header value read, or undefined when it is not one (version 00, ids not all zero). */
+export function parseTraceparent(traceparent: string | undefined): TraceparentFields | undefined {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (match === null) return undefined;
+  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string];
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
+}
+
+/** The traceparent header value of a span. */
+export function formatTraceparent(fields: TraceparentFields): string {
+  return `00-${fields.traceId}-${fields.spanId}-${fields.sampled ? '01' : '00'}`;
+}
+
 /** The trace id of a traceparent header value, or undefined when it is not one (version 00). */
 export function traceIdOf(traceparent: string | undefined): string | undefined {
-  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
-  if (match === null || /^0+$/.test(match[1] as string) || /^0+$/.test(match[2] as string)) return undefined;
-  return match[1];
+  return parseTraceparent(traceparent)?.traceId;
 }

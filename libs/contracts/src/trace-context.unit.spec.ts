@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { traceIdOf, traceparentOf } from './trace-context';
+import { formatTraceparent, parseTraceparent, traceIdOf, traceparentOf } from './trace-context';
 
 describe('traceparentOf', () => {
   it('is a valid W3C traceparent: one trace per correlation id, one span per event', () => {
@@ -22,5 +22,18 @@ describe('traceparentOf', () => {
     ]) {
       expect(traceIdOf(value)).toBeUndefined();
     }
+  });
+
+  it('reads and writes a traceparent: ids and the sampled flag, nothing else', () => {
+    const value = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(parseTraceparent(value)).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true });
+    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02')?.sampled).toBe(false);
+    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01')).toBeUndefined();
+    expect(parseTraceparent('00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01')).toBeUndefined();
+    const parsed = parseTraceparent(value);
+    expect(parsed && formatTraceparent(parsed)).toBe(value);
+    expect(formatTraceparent({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: false })).toBe(
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
+    );
   });
 });

@@ -9,6 +9,17 @@ import { PartitionProgress, type StuckPartition } from './partition-progress';
 
 export type BatchHandler<T> = (messages: ConsumedMessage<T>[]) => Promise<void>;
 
+/** One handler call's messages, as a wrapper around it sees them (all of one topic and partition). */
+export interface HandledBatch {
+  groupId: string;
+  topic: string;
+  partition: number;
+  messages: readonly Pick<ConsumedMessage<unknown>, 'offset' | 'headers'>[];
+}
+
+/** Runs around every handler call (tracing): calls `apply` once and settles as it does. */
+export type AroundBatch = (batch: HandledBatch, apply: () => Promise<void>) => Promise<void>;
+
 export interface BatchConsumerOptions<T> {
   /** The group's name: dead letters, logs and stored positions use it. */
   groupId: string;
@@ -59,6 +70,8 @@ export interface BatchConsumerOptions<T> {
   topicIdRefreshMs?: number;
   /** A stored position was found to belong to an earlier incarnation of its topic (logged here; counted by the caller). */
   onNewIncarnation?: (change: PositionIncarnationChange) => void;
+  /** Wraps every handler call, retries included (a span per attempt); none by default. */
+  aroundBatch?: AroundBatch;
   /** Called after each committed batch, for metrics and lag. */
   onBatchCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: string; highWatermark: string }) => void;
 }
@@ -343,7 +356,10 @@ export class BatchConsumer<T> {
   private traced(messages: ConsumedMessage<T>[], run: () => Promise<void>): Promise<void> {
     const first = messages[0];
     const correlationId = first?.headers[TRACE_HEADERS.correlationId];
-    return runWithLogContext({ correlationId, consumerGroup: this.options.groupId }, run);
+    const around = this.options.aroundBatch;
+    if (around === undefined || first === undefined) return runWithLogContext({ correlationId, consumerGroup: this.options.groupId }, run);
+    const batch: HandledBatch = { groupId: this.options.groupId, topic: first.topic, partition: first.partition, messages };
+    return runWithLogContext({ correlationId, consumerGroup: this.options.groupId }, () => around(batch, run));
   }
 
   private async deadLetter(

@@ -8,7 +8,7 @@ import { retryRetriable } from './backoff';
 import { transientAtBoot } from './errors';
 import { createKafka, securityOptions } from './client';
 import { groupName, topicName, type KafkaSettings } from './config';
-import { BatchConsumer, type BatchConsumerOptions } from './consumer';
+import { BatchConsumer, type AroundBatch, type BatchConsumerOptions } from './consumer';
 import type { StuckPartition } from './partition-progress';
 import { DeadLetterPublisher } from './dead-letter';
 import { EventProducer, type EventProducerOptions } from './producer';
@@ -125,6 +125,7 @@ export class KafkaRuntime {
         maxFetchWaitMs: options.maxFetchWaitMs ?? this.settings.fetchMaxWaitMs,
         stuckAfterMs: options.stuckAfterMs ?? this.settings.consumerStuckAfterMs,
         deadLetters: this.deadLetters,
+        aroundBatch: options.aroundBatch ?? this.aroundBatch,
         topicIds: options.topicIds ?? ((topics) => this.topicIds(topics)),
         onNewIncarnation: (change) => {
           for (const listener of this.incarnationListeners) listener(change);
@@ -144,6 +145,12 @@ export class KafkaRuntime {
   }
 
   private progressListener: ((progress: ConsumerProgress) => void) | undefined;
+  private aroundBatch: AroundBatch | undefined;
+
+  /** Wraps every handler call of the consumers started from now on (tracing: a span per batch). */
+  wrapBatches(around: AroundBatch): void {
+    this.aroundBatch = around;
+  }
 
   /** Called after every committed batch of every consumer this runtime starts (the services' lag metric). */
   observeConsumers(listener: (progress: ConsumerProgress) => void): void {

@@ -6,7 +6,7 @@ const ZOD_DEFAULT = /^(Invalid input|Invalid option|Too big|Too small|Invalid st
 const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 /** Settings whose value is a credential or may hold one: never quoted back into a log. */
-const SECRET_SETTING = /(TOKEN|SECRET|PASSWORD|_KEYS?$|DATABASE_URL|SASL)/;
+const SECRET_SETTING = /(TOKEN|SECRET|PASSWORD|_KEYS?$|DATABASE_URL|SASL|HEADERS)/;
 
 /** What a setting must be, from the issue and the setting's name (ports are numbers with a purpose). */
 function requirement(name: string, issue: z.core.$ZodIssue): string {

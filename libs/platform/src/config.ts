@@ -4,6 +4,7 @@ import { databaseConnection } from '@touchstream/database';
 import { parseBrokers, SASL_MECHANISMS } from '@touchstream/kafka';
 import { describeConfigIssues } from './config-problems';
 import { resolveSecretFiles } from './secret-files';
+import { tracingEnv } from './tracing/tracing-config';
 
 /** Raised at boot when the environment is wrong; lists every problem at once. */
 export class ConfigError extends Error {
@@ -157,6 +158,8 @@ export const commonEnv = {
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
   /** Bearer token for state-changing admin endpoints (POST /admin/replay); when unset they answer 503. */
   ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional()),
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT and friends): off unless an endpoint is set. */
+  ...tracingEnv,
 };
 
 export const databaseEnv = {

@@ -12,6 +12,7 @@ export * from './nest-logger';
 export * from './platform.module';
 export * from './readiness';
 export * from './settings';
+export * from './tracing';
 export * from './secret-files';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox.module';

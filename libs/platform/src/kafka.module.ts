@@ -5,6 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Logger } from '@touchstream/logging';
 import { MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
+import { TRACING, type Tracing } from './tracing/tracing';
 
 export interface KafkaModuleOptions {
   settings: KafkaSettings;
@@ -71,9 +72,10 @@ export class KafkaModule {
       providers: [
         {
           provide: KafkaRuntime,
-          inject: [Logger, ReadinessRegistry, MetricsRegistry],
-          useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry) => {
+          inject: [Logger, ReadinessRegistry, MetricsRegistry, { token: TRACING, optional: true }],
+          useFactory: async (logger: Logger, readiness: ReadinessRegistry, metrics: MetricsRegistry, tracing: Tracing | undefined) => {
             const runtime = new KafkaRuntime(options.settings, logger, options.producer);
+            if (tracing?.aroundBatch) runtime.wrapBatches(tracing.aroundBatch);
             await runtime.checkAccess();
             countPositionResets(runtime, metrics);
             runtime.observeConsumers(({ groupId, topic, partition, lag }) =>

@@ -1,9 +1,22 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Logger, type LogLevel } from '@touchstream/logging';
 import { ADMIN_TOKEN, AdminTokenGuard, DEBUG_TOKEN, DebugTokenGuard } from './debug-token.guard';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
+import { startTracing } from './tracing/otel-tracing';
+import { TRACING, type Tracing } from './tracing/tracing';
+import type { TracingSettings } from './tracing/tracing-config';
+
+/** Exports the spans still queued once everything else stopped (the last batches' spans included). */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  constructor(@Inject(TRACING) private readonly tracing: Tracing) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.tracing.shutdown();
+  }
+}
 
 export interface PlatformOptions {
   service: string;
@@ -13,9 +26,11 @@ export interface PlatformOptions {
   adminToken?: string;
   /** A logger to use instead of a new one (tests capture lines with it). */
   logger?: Logger;
+  /** Where spans go (tracingSettingsFrom); null or absent: no tracing. */
+  tracing?: TracingSettings | null;
 }
 
-/** What every service has: JSON logger, /health, /ready, /metrics and the debug- and admin-token guards. */
+/** What every service has: JSON logger, /health, /ready, /metrics, the debug- and admin-token guards, and its Tracing. */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -32,8 +47,10 @@ export class PlatformModule {
         MetricsRegistry,
         DebugTokenGuard,
         AdminTokenGuard,
+        { provide: TRACING, inject: [Logger], useFactory: (log: Logger) => startTracing(options.tracing ?? null, log) },
+        TracingShutdown,
       ],
-      exports: [Logger, DEBUG_TOKEN, ADMIN_TOKEN, ReadinessRegistry, MetricsRegistry, DebugTokenGuard, AdminTokenGuard],
+      exports: [Logger, DEBUG_TOKEN, ADMIN_TOKEN, ReadinessRegistry, MetricsRegistry, DebugTokenGuard, AdminTokenGuard, TRACING],
     };
   }
 }

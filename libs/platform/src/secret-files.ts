@@ -19,6 +19,7 @@ export const FILE_SETTINGS = [
   'SEGMENT_SHARED_SECRET',
   'SEGMENT_WRITE_KEY',
   'SEGMENT_PROXY_WRITE_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 
 export interface SecretFilesResult {

@@ -11,6 +11,7 @@ import {
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  tracingSettingsFrom,
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
@@ -43,6 +44,7 @@ export class AttributionAppModule {
           debugToken: config.DEBUG_TOKEN,
           adminToken: config.ADMIN_TOKEN,
           logger: overrides.logger,
+          tracing: tracingSettingsFrom(config, SERVICE_NAME),
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),

@@ -12,6 +12,7 @@ import {
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  tracingSettingsFrom,
 } from '@touchstream/platform';
 import type { IdentityConfig } from './config';
 import { IdentityDebugController } from './debug/identity-debug.controller';
@@ -43,6 +44,7 @@ export class IdentityAppModule {
           debugToken: config.DEBUG_TOKEN,
           adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
+          tracing: tracingSettingsFrom(config, SERVICE_NAME),
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),

@@ -2,7 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
-import { KafkaModule, MetricsRegistry, PlatformModule, ReadinessRegistry, kafkaSettingsFrom } from '@touchstream/platform';
+import {
+  KafkaModule,
+  MetricsRegistry,
+  PlatformModule,
+  ReadinessRegistry,
+  kafkaSettingsFrom,
+  tracingSettingsFrom,
+} from '@touchstream/platform';
 import type { IngestConfig } from './config';
 import { BrokerHealth } from './core/broker-health';
 import { Ingestor, type IngestSettings } from './core/ingestor';
@@ -48,6 +55,7 @@ export class IngestAppModule {
           debugToken: config.DEBUG_TOKEN,
           adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
+          tracing: tracingSettingsFrom(config, SERVICE_NAME),
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),

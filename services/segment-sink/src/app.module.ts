@@ -21,6 +21,9 @@ import {
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  tracingSettingsFrom,
+  TRACING,
+  type Tracing,
 } from '@touchstream/platform';
 import type { SegmentSinkConfig } from './config';
 import { BackfillFlusher } from './consumer/backfill-flusher';
@@ -71,6 +74,7 @@ class Sink {
     dataSource: DataSource,
     registry: MetricsRegistry,
     logger: Logger,
+    tracing: Tracing,
   ) {
     const log = logger.child({ component: 'segment-sink' });
     this.transport = settings.dryRun
@@ -82,6 +86,7 @@ class Sink {
           timeoutMs: settings.requestTimeoutMs,
           userAgent: `${settings.calls.library.name}/${SERVICE_VERSION}`,
           egressProxy: settings.egressProxy,
+          tracing,
         });
     this.store = new SinkStore(dataSource, schema);
     const metrics = new SinkMetrics();
@@ -183,6 +188,7 @@ export class SegmentSinkAppModule {
           debugToken: config.DEBUG_TOKEN,
           adminToken: config.ADMIN_TOKEN,
           logger: options.logger,
+          tracing: tracingSettingsFrom(config, SERVICE_NAME),
         }),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
@@ -195,9 +201,9 @@ export class SegmentSinkAppModule {
       providers: [
         {
           provide: Sink,
-          inject: [KafkaRuntime, DataSource, MetricsRegistry, Logger],
-          useFactory: (runtime: KafkaRuntime, dataSource: DataSource, registry: MetricsRegistry, logger: Logger) =>
-            new Sink(settings, config.SINK_DB_SCHEMA, runtime, dataSource, registry, logger),
+          inject: [KafkaRuntime, DataSource, MetricsRegistry, Logger, TRACING],
+          useFactory: (runtime: KafkaRuntime, dataSource: DataSource, registry: MetricsRegistry, logger: Logger, tracing: Tracing) =>
+            new Sink(settings, config.SINK_DB_SCHEMA, runtime, dataSource, registry, logger, tracing),
         },
         { provide: ResendService, inject: [Sink], useFactory: (sink: Sink) => sink.resend },
         { provide: SinkStatusService, inject: [Sink], useFactory: (sink: Sink) => sink.status },

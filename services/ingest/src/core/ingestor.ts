@@ -42,6 +42,8 @@ export interface IngestRequest {
   body: Buffer | undefined;
   authorization?: string | undefined;
   signature?: string | undefined;
+  /** Told the accepted events' messages as they are handed to the broker (the request's span links them). */
+  published?: ((messages: readonly OutgoingMessage[]) => void) | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -51,6 +53,7 @@ interface RequestContext {
   /** The route, as the rejected topic records it. */
   channel: string;
   receivedAt: Date;
+  published?: IngestRequest['published'];
 }
 
 type AuthState =
@@ -79,7 +82,12 @@ export class Ingestor {
 
   async ingest(request: IngestRequest): Promise<IngestAnswer> {
     const source: EventSource = request.channel.kind === 'webhook' ? 'webhook' : 'api';
-    const context: RequestContext = { source, channel: channelPath(request.channel), receivedAt: this.now() };
+    const context: RequestContext = {
+      source,
+      channel: channelPath(request.channel),
+      receivedAt: this.now(),
+      published: request.published,
+    };
     const raw = request.body ?? EMPTY;
     const auth = this.authenticate(request, raw);
     if (auth.kind === 'refused') return this.refuse(source, 401, 'unauthorized', auth.message);
@@ -138,6 +146,7 @@ export class Ingestor {
     }
     const admission = admitEvents(candidates, { source, receivedAt: context.receivedAt, limits: this.settings.limits, signedEvents });
     const rejectedMessages = admission.rejected.map((rejection) => rejectedEventMessage(rejection, context));
+    if (admission.accepted.length > 0) context.published?.(admission.accepted);
     const outcome = await this.publishAll(admission.accepted, rejectedMessages);
     if (outcome.kind !== 'acked') return this.notAcknowledged(source, outcome);
 

@@ -1,7 +1,9 @@
 import { Controller, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TRACING, type Tracing } from '@touchstream/platform';
 import { Ingestor } from '../core/ingestor';
 import type { IngestChannel } from '../core/limits';
+import { answerIngest } from './answer';
 
 /**
  * Segment's webhook destination and its HTTP Tracking API. Thin: the ingest core does the work
@@ -9,7 +11,10 @@ import type { IngestChannel } from '../core/limits';
  */
 @Controller('v1')
 export class IngestController {
-  constructor(@Inject(Ingestor) private readonly ingestor: Ingestor) {}
+  constructor(
+    @Inject(Ingestor) private readonly ingestor: Ingestor,
+    @Inject(TRACING) private readonly tracing: Tracing,
+  ) {}
 
   @Post('webhook')
   webhook(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -62,14 +67,13 @@ export class IngestController {
     return this.handle({ kind: 'api', route: 'alias' }, request, reply);
   }
 
-  private async handle(channel: IngestChannel, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private handle(channel: IngestChannel, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const signature = request.headers['x-signature'];
-    const answer = await this.ingestor.ingest({
+    return answerIngest(this.ingestor, this.tracing, request, reply, {
       channel,
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
       authorization: request.headers.authorization,
       signature: Array.isArray(signature) ? signature[0] : signature,
     });
-    await reply.status(answer.status).headers(answer.headers).send(answer.body);
   }
 }

@@ -1,7 +1,9 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TRACING, type Tracing } from '@touchstream/platform';
 import { Ingestor } from '../core/ingestor';
 import type { TrackingRoute } from '../core/limits';
+import { answerIngest } from './answer';
 import { SdkMetrics } from './sdk-metrics';
 
 /**
@@ -16,6 +18,7 @@ export class SdkController {
   constructor(
     @Inject(Ingestor) private readonly ingestor: Ingestor,
     private readonly metrics: SdkMetrics,
+    @Inject(TRACING) private readonly tracing: Tracing,
   ) {}
 
   @Post('t')
@@ -64,12 +67,11 @@ export class SdkController {
     return { success: true };
   }
 
-  private async handle(route: TrackingRoute, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const answer = await this.ingestor.ingest({
+  private handle(route: TrackingRoute, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return answerIngest(this.ingestor, this.tracing, request, reply, {
       channel: { kind: 'api', route },
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
       authorization: request.headers.authorization,
     });
-    await reply.status(answer.status).headers(answer.headers).send(answer.body);
   }
 }

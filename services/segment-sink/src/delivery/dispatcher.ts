@@ -327,7 +327,8 @@ export class Dispatcher {
       const started = performance.now();
       // A batch holds many visits' calls: it continues the trace of its first (W3C allows one parent).
       const traceparent = entries[0]?.item.origin.headers[TRACEPARENT_HEADER];
-      const result = await this.transport.post(body, { events: entries.length, bytes, traceparent });
+      const links = () => entries.map((entry) => entry.item.origin.headers[TRACEPARENT_HEADER]);
+      const result = await this.transport.post(body, { events: entries.length, bytes, traceparent, links });
       const seconds = (performance.now() - started) / 1000;
       const verdict =
         result.kind === 'answer'

@@ -1,6 +1,7 @@
 import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
+import { NO_TRACING, type Tracing } from '@touchstream/platform';
 import type { EgressProxySettings } from './egress-proxy';
-import type { SegmentTransport, TransportResult } from './segment-transport';
+import type { RequestSummary, SegmentTransport, TransportResult } from './segment-transport';
 
 export interface HttpTransportOptions {
   /** SEGMENT_API_HOST, normalised: origin plus an optional path prefix (a proxy). */
@@ -13,8 +14,9 @@ export interface HttpTransportOptions {
   userAgent: string;
   /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: requests to Segment go through the proxy unless NO_PROXY names its host. */
   egressProxy?: EgressProxySettings;
+  /** A CLIENT span per request, whose context is the traceparent sent (NO_TRACING: the event's own is sent). */
+  tracing?: Tracing;
 }
-
 
 /** Error codes that mean the request timed out rather than the connection failing. */
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -30,11 +32,15 @@ export class HttpSegmentTransport implements SegmentTransport {
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
+  private readonly url: URL;
+  private readonly tracing: Tracing;
 
   constructor(private readonly options: HttpTransportOptions) {
     const url = new URL(options.apiHost);
     this.origin = url.origin;
     this.path = `${url.pathname.replace(/\/+$/, '')}/v1/batch`;
+    this.url = new URL(this.path, url.origin);
+    this.tracing = options.tracing ?? NO_TRACING;
     const connection = {
       connections: options.connections,
       pipelining: 1,
@@ -47,10 +53,9 @@ export class HttpSegmentTransport implements SegmentTransport {
     // that tunnels (CONNECT) through the proxy unless NO_PROXY names the host.
     const proxy = options.egressProxy;
     this.dispatcher =
-      proxy === undefined
-        ? new Pool(url.origin, connection)
-        : new EnvHttpProxyAgent({ ...connection, ...proxy, proxyTunnel: true });
-    const via = proxy === undefined ? '' : ` (proxy: ${redactProxy((url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy) ?? 'none')})`;
+      proxy === undefined ? new Pool(url.origin, connection) : new EnvHttpProxyAgent({ ...connection, ...proxy, proxyTunnel: true });
+    const via =
+      proxy === undefined ? '' : ` (proxy: ${redactProxy((url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy) ?? 'none')})`;
     this.description = `${url.origin}${this.path}${via}`;
     this.headers = {
       authorization: `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`,
@@ -59,9 +64,10 @@ export class HttpSegmentTransport implements SegmentTransport {
     };
   }
 
-  async post(body: Buffer, summary?: { events: number; bytes: number; traceparent?: string | undefined }): Promise<TransportResult> {
+  async post(body: Buffer, summary?: RequestSummary): Promise<TransportResult> {
+    const span = this.tracing.clientRequest({ method: 'POST', url: this.url, parent: summary?.traceparent, links: summary?.links });
     try {
-      const traceparent = summary?.traceparent;
+      const traceparent = span.traceparent;
       const response = await this.dispatcher.request({
         origin: this.origin,
         path: this.path,
@@ -72,6 +78,7 @@ export class HttpSegmentTransport implements SegmentTransport {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       const text = await response.body.text();
+      span.end({ statusCode: response.statusCode });
       return {
         kind: 'answer',
         status: response.statusCode,
@@ -80,7 +87,9 @@ export class HttpSegmentTransport implements SegmentTransport {
         body: text,
       };
     } catch (error) {
-      return failureOf(error);
+      const failure = failureOf(error);
+      span.end({ errorType: failure.failure, message: failure.message });
+      return failure;
     }
   }
 
@@ -104,7 +113,7 @@ function headerOf(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
-function failureOf(error: unknown): TransportResult {
+function failureOf(error: unknown): Extract<TransportResult, { kind: 'failure' }> {
   const { name, code, message } = error as { name?: string; code?: string; message?: string };
   const timedOut = name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code));
   return {
