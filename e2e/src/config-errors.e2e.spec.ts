@@ -18,11 +18,11 @@ function boot(service: ServiceName, env: Record<string, string>) {
 
 describe('configuration errors at boot, as a person sees them', () => {
   it.each(Object.entries(SERVICES) as Array<[ServiceName, string]>)(
-    '%s: one JSON line per problem, a readable summary, no stack trace, exit 1',
+    '%s: one JSON line per problem, a readable summary, no stack trace, exit 78 (EX_CONFIG)',
     (service, portVariable) => {
       const { status, stdout, stderr } = boot(service, { [portVariable]: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://secret@db' });
 
-      expect(status).toBe(1);
+      expect(status).toBe(78);
       const lines = stdout
         .trim()
         .split('\n')
@@ -43,7 +43,7 @@ describe('configuration errors at boot, as a person sees them', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
       OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=hunter2hunter2,oops',
     });
-    expect(status).toBe(1);
+    expect(status).toBe(78);
     const problems = stdout
       .trim()
       .split('\n')
@@ -57,7 +57,7 @@ describe('configuration errors at boot, as a person sees them', () => {
 
   it('the sink refuses a SEGMENT_API_HOST that is no http(s) URL', () => {
     const { status, stdout } = boot('segment-sink', { SEGMENT_API_HOST: 'ftp://api.segment.io' });
-    expect(status).toBe(1);
+    expect(status).toBe(78);
     expect(stdout).toContain('SEGMENT_API_HOST must be an http(s) URL');
   });
 });

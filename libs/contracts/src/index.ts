@@ -17,3 +17,4 @@ export * from './tls-errors';
 export * from './identity-ownership';
 export * from './backoff';
 export * from './envelope-message';
+export * from './exit-codes';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { EXIT_CONFIG_INVALID } from '@touchstream/contracts';
 import { Logger } from '@touchstream/logging';
 import { ConfigError, loadConfig } from './config';
 
@@ -12,7 +13,8 @@ export interface ConfigBootIo {
 }
 
 /**
- * A service's configuration, or the process ends with exit code 1 after saying why: one JSON
+ * A service's configuration, or the process ends with exit code 78 (EX_CONFIG, so a supervisor
+ * does not restart it into the same error) after saying why: one JSON
  * log line per problem (as every other line the service logs, so log pipelines see it) and a
  * short readable summary on stderr, with no stack trace (the stack says nothing about a wrong
  * setting).
@@ -30,6 +32,6 @@ export function loadConfigOrExit<T extends z.ZodType>(schema: T, service: string
         .map((problem) => `  - ${problem}`)
         .join('\n')}\nSettings: README.md, "Configuration".\n`,
     );
-    return (io.exit ?? process.exit)(1);
+    return (io.exit ?? process.exit)(EXIT_CONFIG_INVALID);
   }
 }

@@ -49,7 +49,7 @@ describe('loadConfigOrExit: configuration errors at boot', () => {
       DEBUG_TOKEN: 'short-secret',
     });
 
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     const problems = lines.map((line) => String(line.problem));
     expect(problems).toEqual([
       'LOG_LEVEL must be one of debug, info, warn, error, got "loud"',

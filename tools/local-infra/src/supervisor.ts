@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { EXIT_CONFIG_INVALID } from '@touchstream/contracts';
 
 /** How a supervised process that exits on its own is started again. */
 export interface RestartPolicy {
@@ -100,8 +101,15 @@ export class Supervisor {
     child.once('exit', (code, signal) => {
       entry.child = null;
       if (this.stopping) return;
+      if (code === EXIT_CONFIG_INVALID) return this.refusedConfig(entry);
       this.exited(entry, signal ? `signal ${signal}` : `exit code ${code}`);
     });
+  }
+
+  /** A service that refused its settings fails the same way on every restart: give up at once. */
+  private refusedConfig(entry: Supervised): void {
+    this.options.log(`${entry.spec.name} refused its configuration (exit code ${EXIT_CONFIG_INVALID}); not restarting it`);
+    this.options.onGiveUp(entry.spec.name, 'invalid configuration');
   }
 
   private exited(entry: Supervised, reason: string): void {
