@@ -74,7 +74,13 @@ describe('Supervisor (npm start): a service that exits is started again, bounded
   it('does not restart a service that refused its configuration (exit code 78): it would fail the same way', async () => {
     const { lines, gaveUp, supervisor } = supervise();
     supervisor.start({ name: 'ingest', command: process.execPath, args: steady, env: process.env, stdio: 'ignore' });
-    supervisor.start({ name: 'segment-sink', command: process.execPath, args: ['-e', 'process.exit(78)'], env: process.env, stdio: 'ignore' });
+    supervisor.start({
+      name: 'segment-sink',
+      command: process.execPath,
+      args: ['-e', 'process.exit(78)'],
+      env: process.env,
+      stdio: 'ignore',
+    });
 
     await waitFor(() => gaveUp.length > 0, { description: 'the supervisor to give up' });
     expect(gaveUp).toEqual(['segment-sink']);
