@@ -18,7 +18,8 @@ export const SERVICES = [
   { name: 'segment-sink', portVariable: 'SINK_PORT', port: 3003 },
 ];
 
-export const DEFAULT_DRY_RUN_FILE = resolve(REPO_ROOT, '.cache', 'segment-dry-run.ndjson');
+/** Where the services write (DATA_DIR) when the environment names no folder: the git-ignored .cache/. */
+export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '.cache');
 
 export class LocalPipeline {
   /**
@@ -55,7 +56,14 @@ export class LocalPipeline {
     if (!process.env.DEBUG_TOKEN) this.generated.DEBUG_TOKEN = randomBytes(24).toString('hex');
     if (!process.env.ADMIN_TOKEN) this.generated.ADMIN_TOKEN = randomBytes(24).toString('hex');
     if (!process.env.INGEST_WRITE_KEYS) this.generated.INGEST_WRITE_KEYS = `dev-${randomBytes(12).toString('hex')}`;
-    this.env = { ...process.env, KAFKA_BROKERS: kafka.value, DATABASE_URL: postgres.value, ...this.generated, ...this.extraEnv };
+    this.env = {
+      DATA_DIR: DEFAULT_DATA_DIR,
+      ...process.env,
+      KAFKA_BROKERS: kafka.value,
+      DATABASE_URL: postgres.value,
+      ...this.generated,
+      ...this.extraEnv,
+    };
 
     for (const service of SERVICES) {
       const entry = resolve(REPO_ROOT, 'services', service.name, 'dist', 'main.js');
@@ -83,7 +91,8 @@ export class LocalPipeline {
   }
 
   get dryRunFile() {
-    return this.env.SINK_DRY_RUN_FILE ? resolve(this.env.SINK_DRY_RUN_FILE) : DEFAULT_DRY_RUN_FILE;
+    // As the sink resolves it (services/segment-sink/src/sink-settings.ts).
+    return resolve(this.env.DATA_DIR || DEFAULT_DATA_DIR, this.env.SINK_DRY_RUN_FILE || 'segment-dry-run.ndjson');
   }
 
   async waitReady(name, port) {

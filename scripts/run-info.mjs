@@ -28,6 +28,9 @@ export function readRunInfo() {
     debugToken: process.env.DEBUG_TOKEN ?? saved.debugToken,
     adminToken: process.env.ADMIN_TOKEN ?? saved.adminToken,
     writeKey: process.env.INGEST_WRITE_KEYS?.split(',')[0] ?? saved.writeKey,
-    dryRunFile: process.env.SINK_DRY_RUN_FILE ?? saved.dryRunFile,
+    // As the sink resolves it: a relative file is under DATA_DIR (.cache by default).
+    dryRunFile: process.env.SINK_DRY_RUN_FILE
+      ? resolve(process.env.DATA_DIR || resolve(REPO_ROOT, '.cache'), process.env.SINK_DRY_RUN_FILE)
+      : saved.dryRunFile,
   };
 }

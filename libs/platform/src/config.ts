@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { databaseConnection } from '@touchstream/database';
 import { parseBrokers, SASL_MECHANISMS } from '@touchstream/kafka';
@@ -87,6 +88,18 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/touchstream';
 /** Settings every service shares; each has one documented name (README, configuration). */
 export const commonEnv = {
   HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The one folder a service may write to (the sink's dry-run file is the only file written today);
+   * the application folder can then be read-only. Relative to the working directory; the image
+   * sets /data. Resolved once at boot, so a later chdir cannot move it.
+   */
+  DATA_DIR: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('.cache')
+      .transform((value) => resolve(value)),
+  ),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   KAFKA_BROKERS: z
     .string()

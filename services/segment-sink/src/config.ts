@@ -79,7 +79,8 @@ export const segmentSinkConfigSchema = z
         .optional(),
     ),
     SINK_DRY_RUN: optionalFlag,
-    SINK_DRY_RUN_FILE: z.preprocess(emptyAsUndefined, z.string().default('.cache/segment-dry-run.ndjson')),
+    /** Relative to DATA_DIR (where the default lands too); an absolute path is taken as it is. */
+    SINK_DRY_RUN_FILE: z.preprocess(emptyAsUndefined, z.string().default('segment-dry-run.ndjson')),
     SINK_CONSUMER_GROUP: optionalText,
     /** How long the broker waits for a silent member (a killed process) before handing its partitions on. */
     SINK_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000, 30_000),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isTouchstreamCall } from '@touchstream/contracts';
 import { ConfigError, loadConfig } from '@touchstream/platform';
@@ -25,7 +26,7 @@ describe('segment-sink configuration', () => {
     const settings = sinkSettingsFrom(load({}));
     expect(settings).toMatchObject({
       dryRun: true,
-      dryRunFile: '.cache/segment-dry-run.ndjson',
+      dryRunFile: resolve('.cache', 'segment-dry-run.ndjson'),
       consumerGroup: 'segment-sink-dry-run',
       apiHost: 'https://api.segment.io',
       calls: { sourceIdentifiedEvent: 'Source Identified' },
@@ -50,6 +51,15 @@ describe('segment-sink configuration', () => {
     expect(sinkSettingsFrom(load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: '' })).consumerSessionTimeoutMs).toBe(30_000);
     for (const value of ['5999', '300001', '6.5', 'soon'])
       expect(() => load({ SINK_CONSUMER_SESSION_TIMEOUT_MS: value }), value).toThrow(/SINK_CONSUMER_SESSION_TIMEOUT_MS/);
+  });
+
+  it('writes its dry-run file under DATA_DIR, unless the file is given as an absolute path', () => {
+    expect(sinkSettingsFrom(load({ DATA_DIR: '/var/lib/touchstream' })).dryRunFile).toBe('/var/lib/touchstream/segment-dry-run.ndjson');
+    expect(sinkSettingsFrom(load({ DATA_DIR: '/data', SINK_DRY_RUN_FILE: 'out/batches.ndjson' })).dryRunFile).toBe(
+      '/data/out/batches.ndjson',
+    );
+    expect(sinkSettingsFrom(load({ DATA_DIR: '/data', SINK_DRY_RUN_FILE: '/tmp/x.ndjson' })).dryRunFile).toBe('/tmp/x.ndjson');
+    expect(sinkSettingsFrom(load({ DATA_DIR: 'relative/data' })).dryRunFile).toBe(resolve('relative/data/segment-dry-run.ndjson'));
   });
 
   it('sends for real with a write key, to the EU host when asked', () => {

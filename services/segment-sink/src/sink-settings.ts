@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { BatchLimits, CallSettings, DecisionSettings, RetryPolicy } from '@touchstream/segment-delivery';
 import { TOUCHSTREAM_LIBRARY_NAME } from '@touchstream/contracts';
 import type { SegmentSinkConfig } from './config';
@@ -47,7 +48,7 @@ export function sinkSettingsFrom(config: SegmentSinkConfig): SinkSettings {
   const dryRun = config.SINK_DRY_RUN ?? config.SEGMENT_WRITE_KEY === undefined;
   return {
     dryRun,
-    dryRunFile: config.SINK_DRY_RUN_FILE,
+    dryRunFile: resolve(config.DATA_DIR, config.SINK_DRY_RUN_FILE),
     writeKey: config.SEGMENT_WRITE_KEY,
     apiHost: config.SEGMENT_API_HOST,
     egressProxy: egressProxyFromEnv({

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { dockerAnswers, provideKafka, providePostgres, stopAll, type Started } from '@touchstream/local-infra';
+import { dockerAnswers, provideKafka, providePostgres, stopAll, type Provided, type Started } from '@touchstream/local-infra';
+import { ApacheKafkaContainer, KAFKA_CLIENT_PORT } from './apache-kafka-container';
 import { claimTestDatabase, type ClaimedTestDatabase } from './orphan-schemas';
 
 declare module 'vitest' {
@@ -11,25 +12,37 @@ declare module 'vitest' {
 
 export const TEST_DATABASE = 'touchstream_test';
 
+/**
+ * TEST_INFRA=containers: Kafka and Postgres come from testcontainers even where a local broker or
+ * server answers (scripts/containers testcontainers runs it against podman's Docker API).
+ */
+const CONTAINERS_ONLY = process.env.TEST_INFRA === 'containers';
+
 /** Where a Docker engine answers, tests may run on testcontainers instead of local processes. */
 async function kafkaContainer() {
-  if (!dockerAnswers()) return undefined;
-  const { KafkaContainer } = await import('@testcontainers/kafka');
-  const container = await new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().start();
+  if (!CONTAINERS_ONLY && !dockerAnswers()) return undefined;
+  const container = await new ApacheKafkaContainer('apache/kafka:4.4.0').start();
   return {
-    value: `${container.getHost()}:${container.getMappedPort(9093)}`,
+    value: `${container.getHost()}:${container.getMappedPort(KAFKA_CLIENT_PORT)}`,
     started: { description: 'Kafka container', stop: async () => void (await container.stop()) },
   };
 }
 
 async function postgresContainer() {
-  if (!dockerAnswers()) return undefined;
+  if (!CONTAINERS_ONLY && !dockerAnswers()) return undefined;
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+  const container = await new PostgreSqlContainer('postgres:18').start();
   return {
     value: container.getConnectionUri(),
     started: { description: 'Postgres container', stop: async () => void (await container.stop()) },
   };
+}
+
+async function fromContainer(start: () => Promise<Provided<string> | undefined>, log: (line: string) => void) {
+  const provided = await start();
+  if (!provided) throw new Error('TEST_INFRA=containers, but no container was started');
+  log(`using ${provided.started?.description} at ${provided.value}`);
+  return provided;
 }
 
 /**
@@ -43,9 +56,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let claim: ClaimedTestDatabase | undefined;
   const release = () => claim?.release();
   try {
-    const kafka = await provideKafka(log, kafkaContainer);
+    const kafka = CONTAINERS_ONLY ? await fromContainer(kafkaContainer, log) : await provideKafka(log, kafkaContainer);
     if (kafka.started) started.push(kafka.started);
-    const postgres = await providePostgres(TEST_DATABASE, log, postgresContainer);
+    const postgres = CONTAINERS_ONLY
+      ? await fromContainer(postgresContainer, log)
+      : await providePostgres(TEST_DATABASE, log, postgresContainer);
     if (postgres.started) started.push(postgres.started);
     // Held until teardown: it tells later runs this one is alive.
     claim = await claimTestDatabase(postgres.value, log);
