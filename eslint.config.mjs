@@ -111,9 +111,6 @@ const SIZE_EXCEPTIONS = [
   // The dispatcher owns the in-flight, rate-limit and retry state of one delivery loop; to be split
   // into the loop and its batch bookkeeping.
   { files: ['services/segment-sink/src/delivery/dispatcher.ts'], rules: { 'max-lines': 'off' } },
-  // Nine injected collaborators: the consumer also registers its readiness and builds its fenced
-  // rebuild; the consumer wiring is being reduced to one shared way.
-  { files: ['services/attribution/src/projection/attribution.projection.ts'], rules: { '@typescript-eslint/max-params': 'off' } },
 ];
 
 export default tseslint.config(

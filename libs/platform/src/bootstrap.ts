@@ -5,6 +5,7 @@ import { DatabaseAccessError } from '@touchstream/database';
 import { KafkaAccessError } from '@touchstream/kafka';
 import { describeError, Logger } from '@touchstream/logging';
 import { answerWrongMethodWith405, fastifyTimeoutOptions, HTTP_TIMEOUTS, type HttpTimeouts } from './http-server';
+import { KafkaBatchTransport } from './kafka-batch-transport';
 import { NestLoggerAdapter } from './nest-logger';
 
 export interface BootstrapOptions {
@@ -42,8 +43,29 @@ export async function createService(module: DynamicModule, options: BootstrapOpt
   );
   // Before listen(), which registers the routes: the 405 hook learns them as they come.
   answerWrongMethodWith405(app.getHttpAdapter().getInstance());
+  await startConsuming(app);
   await app.listen(options.port, options.host);
   return app;
+}
+
+/**
+ * A service that consumes provides a KafkaBatchTransport: its `@ConsumeBatches` handlers start
+ * consuming once every module is initialised, before the HTTP port opens (readiness counts them).
+ */
+async function startConsuming(app: NestFastifyApplication): Promise<void> {
+  const transport = consumerTransport(app);
+  if (!transport) return;
+  app.connectMicroservice({ strategy: transport });
+  await app.init();
+  await app.startAllMicroservices();
+}
+
+function consumerTransport(app: NestFastifyApplication): KafkaBatchTransport | undefined {
+  try {
+    return app.get(KafkaBatchTransport, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ export * from './debug-token.guard';
 export * from './health.controller';
 export * from './http-server';
 export * from './kafka.module';
+export * from './kafka-batch-transport';
 export * from './metrics';
 export * from './nest-logger';
 export * from './platform.module';

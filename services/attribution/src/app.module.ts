@@ -1,13 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { Logger } from '@touchstream/logging';
+import { Logger } from '@touchstream/logging';
+import { DataSource } from 'typeorm';
+import { KafkaRuntime } from '@touchstream/kafka';
 import { TOPICS } from '@touchstream/contracts';
 import {
   DatabaseModule,
+  KafkaBatchTransport,
   KafkaModule,
   MetricsRegistry,
   OutboxModule,
   PlatformModule,
   ReplayController,
+  ReadinessRegistry,
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
@@ -16,13 +20,14 @@ import {
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
 import type { AttributionConfig } from './config';
 import { AttributionMetrics } from './projection/attribution.metrics';
-import { AttributionConsumer } from './projection/attribution.projection';
+import { ATTRIBUTION_EVENTS, AttributionProjector } from './projection/attribution.projection';
+import { AttributionEvents, attributionRebuild, attributionSubscription } from './projection/attribution.events';
 import { PageClassifier } from './domain';
 import { AttributionController } from './http/attribution.controller';
 import { AttributionQueries } from './http/attribution.queries';
 import { attributionMigrations } from './migrations';
 import { AttributionStore } from './projection/attribution.store';
-import { REPLAY_TARGETS } from '@touchstream/eventing';
+import { FencedRebuild, OutboxRelay, REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'attribution';
 /** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */
@@ -56,7 +61,7 @@ export class AttributionAppModule {
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, options.schema), migrations: attributionMigrations }),
         OutboxModule.forRoot({ schema: options.schema, keepSentMs: config.OUTBOX_KEEP_SENT_MINUTES * 60_000 }),
       ],
-      controllers: [AttributionController, ReplayController],
+      controllers: [AttributionEvents, AttributionController, ReplayController],
       providers: [
         { provide: ATTRIBUTION_OPTIONS, useValue: options },
         { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
@@ -67,8 +72,24 @@ export class AttributionAppModule {
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new AttributionMetrics().registerIn(metrics.registry),
         },
-        AttributionConsumer,
-        { provide: REPLAY_TARGETS, inject: [AttributionConsumer], useFactory: (consumer: AttributionConsumer) => [consumer.rebuild] },
+        {
+          provide: KafkaBatchTransport,
+          inject: [KafkaRuntime, PageClassifier, ReadinessRegistry],
+          useFactory: (kafka: KafkaRuntime, classifier: PageClassifier, readiness: ReadinessRegistry) => {
+            const transport = new KafkaBatchTransport(kafka, [attributionSubscription(options, kafka, classifier)]);
+            // Not ready while a replay has the group stopped to rewind it.
+            readiness.register('attribution-consumer', () => transport.isRunning(ATTRIBUTION_EVENTS));
+            return transport;
+          },
+        },
+        {
+          provide: FencedRebuild,
+          inject: [DataSource, KafkaRuntime, OutboxRelay, Logger, KafkaBatchTransport],
+          useFactory: (dataSource: DataSource, kafka: KafkaRuntime, relay: OutboxRelay, logger: Logger, transport: KafkaBatchTransport) =>
+            attributionRebuild({ dataSource, kafka, relay, logger, transport }, options),
+        },
+        AttributionProjector,
+        { provide: REPLAY_TARGETS, inject: [FencedRebuild], useFactory: (rebuild: FencedRebuild) => [rebuild] },
         ReplayService,
       ],
     };

@@ -3,6 +3,7 @@ import { TOPICS } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
 import {
   DatabaseModule,
+  KafkaBatchTransport,
   KafkaModule,
   MetricsRegistry,
   OutboxModule,
@@ -21,6 +22,8 @@ import { IdentityProjector } from './projection/identity.projection';
 import { IdentityMetrics } from './projection/identity.metrics';
 import { TimelinePurge } from './projection/timeline-purge';
 import { REPLAY_TARGETS } from '@touchstream/eventing';
+import { KafkaRuntime } from '@touchstream/kafka';
+import { IdentityEvents, identitySubscription } from './projection/identity.events';
 
 export const SERVICE_NAME = 'identity';
 /** Ids in debug paths may be up to MAX_ID_LENGTH characters, percent-encoded. */
@@ -53,13 +56,18 @@ export class IdentityAppModule {
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.IDENTITY_DB_SCHEMA), migrations: identityMigrations }),
         OutboxModule.forRoot({ schema: config.IDENTITY_DB_SCHEMA, keepSentMs: config.OUTBOX_KEEP_SENT_MINUTES * 60_000 }),
       ],
-      controllers: [IdentityDebugController, ReplayController],
+      controllers: [IdentityEvents, IdentityDebugController, ReplayController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         {
           provide: IdentityMetrics,
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new IdentityMetrics().registerIn(metrics.registry),
+        },
+        {
+          provide: KafkaBatchTransport,
+          inject: [KafkaRuntime],
+          useFactory: (kafka: KafkaRuntime) => new KafkaBatchTransport(kafka, [identitySubscription(config, kafka)]),
         },
         IdentityProjector,
         { provide: REPLAY_TARGETS, inject: [IdentityProjector], useFactory: (projector: IdentityProjector) => [projector.rebuild] },

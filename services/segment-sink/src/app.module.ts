@@ -1,18 +1,11 @@
-import {
-  Inject,
-  Injectable,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import {
   DatabaseModule,
+  KafkaBatchTransport,
   KafkaModule,
   MetricsRegistry,
   PlatformModule,
@@ -26,7 +19,8 @@ import {
 } from '@touchstream/platform';
 import type { SegmentSinkConfig } from './config';
 import { BackfillFlusher } from './projection/backfill-flusher';
-import { SinkConsumer } from './projection/sink.projection';
+import { SINK_EVENTS, sinkSubscription, sinkTopics } from './projection/sink.projection';
+import { SinkEvents } from './projection/sink.events';
 import { SinkReplayTarget } from './projection/sink.rebuild';
 import { StreamHandler } from './projection/stream-handler';
 import { CallBuilder } from './domain/call-builder';
@@ -60,7 +54,8 @@ class Sink {
   readonly dispatcher: Dispatcher;
   readonly handler: StreamHandler;
   readonly flusher: BackfillFlusher | null;
-  readonly consumer: SinkConsumer;
+  /** The consumer groups (the sink's, and the proxy's when SEGMENT_PROXY is on). */
+  readonly consuming: KafkaBatchTransport;
   readonly replay: SinkReplayTarget;
   readonly resend: ResendService;
   readonly status: SinkStatusService;
@@ -112,13 +107,30 @@ class Sink {
             factsTopic: runtime.topic(TOPICS.userSources),
           })
         : null;
-    this.consumer = new SinkConsumer(runtime, this.handler, this.flusher, settings, log);
-    this.replay = new SinkReplayTarget(this.consumer, settings.consumerGroup, log);
+    this.proxy = settings.proxy.enabled ? new SegmentProxy(runtime, settings, settings.proxy, registry, logger) : null;
+    this.consuming = new KafkaBatchTransport(runtime, [
+      sinkSubscription(runtime, settings, this.flusher),
+      ...(this.proxy ? [this.proxy.subscription()] : []),
+    ]);
+    this.consuming.afterListen(() => this.started(settings, runtime, log));
+    const sinkGroup = { start: () => this.consuming.start(SINK_EVENTS), stop: () => this.consuming.stop(SINK_EVENTS) };
+    this.replay = new SinkReplayTarget(sinkGroup, () => sinkTopics(runtime), settings.consumerGroup, log);
     this.resend = new ResendService(this.store, builder, this.handler, runtime.topic(TOPICS.userSources), runtime.topic(TOPICS.touches));
     this.status = new SinkStatusService(this.dispatcher, this.store, this.marks, settings, this.transport.description, this.flusher);
-    this.proxy = settings.proxy.enabled ? new SegmentProxy(runtime, settings, settings.proxy, registry, logger) : null;
     if (settings.dryRun)
       log.warn('SEGMENT_WRITE_KEY is not set: dry run, batches go to a file instead of Segment', { file: settings.dryRunFile });
+  }
+
+  private started(settings: SinkSettings, runtime: KafkaRuntime, log: Logger): Promise<void> {
+    this.flusher?.start();
+    this.proxy?.started();
+    log.info('segment sink consuming', {
+      groupId: settings.consumerGroup,
+      mode: settings.decisions.mode,
+      dryRun: settings.dryRun,
+      topics: sinkTopics(runtime),
+    });
+    return Promise.resolve();
   }
 
   /**
@@ -151,15 +163,10 @@ class Sink {
   }
 }
 
-/** Starts consuming once the app is up; on shutdown drains the dispatcher before Kafka stops. */
+/** On shutdown drains the dispatcher before Kafka stops. */
 @Injectable()
-class SinkLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+class SinkLifecycle implements OnModuleDestroy, OnApplicationShutdown {
   constructor(@Inject(Sink) private readonly sink: Sink) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.sink.consumer.start();
-    await this.sink.proxy?.start();
-  }
 
   async onModuleDestroy(): Promise<void> {
     // The flusher stops first, then the dispatcher (which ends a pass still waiting on Segment).
@@ -197,7 +204,7 @@ export class SegmentSinkAppModule {
         }),
         DatabaseModule.forRoot({ settings: databaseSettingsFrom(config, config.SINK_DB_SCHEMA), migrations: segmentSinkMigrations }),
       ],
-      controllers: [SegmentController, ReplayController],
+      controllers: [SinkEvents, SegmentController, ReplayController],
       providers: [
         {
           provide: Sink,
@@ -205,6 +212,9 @@ export class SegmentSinkAppModule {
           useFactory: (runtime: KafkaRuntime, dataSource: DataSource, registry: MetricsRegistry, logger: Logger, tracing: Tracing) =>
             new Sink(settings, config.SINK_DB_SCHEMA, runtime, dataSource, registry, logger, tracing),
         },
+        { provide: KafkaBatchTransport, inject: [Sink], useFactory: (sink: Sink) => sink.consuming },
+        { provide: StreamHandler, inject: [Sink], useFactory: (sink: Sink) => sink.handler },
+        { provide: SegmentProxy, inject: [Sink], useFactory: (sink: Sink) => sink.proxy },
         { provide: ResendService, inject: [Sink], useFactory: (sink: Sink) => sink.resend },
         { provide: SinkStatusService, inject: [Sink], useFactory: (sink: Sink) => sink.status },
         { provide: REPLAY_TARGETS, inject: [Sink], useFactory: (sink: Sink) => [sink.replay] },

@@ -1,17 +1,17 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
-import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
-import { Logger } from '@touchstream/logging';
-import { ReadinessRegistry } from '@touchstream/platform';
+import { KafkaRuntime, type ConsumedMessage } from '@touchstream/kafka';
 import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
-import { attributionDecoder, type AttributionMessage } from './messages';
+import type { AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
 import { AttributionMetrics } from './attribution.metrics';
-import { AttributionRebuiltProjection } from './attribution.rebuild';
 import { AttributionStore } from './attribution.store';
 import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
+
+/** The attribution consumer group's `@ConsumeBatches` pattern (attribution.events.ts). */
+export const ATTRIBUTION_EVENTS = 'attribution.page-views-and-links';
 
 /**
  * Consumes segment.events.raw.v1 (page views) and identity.links.v1 in one group, so a visitor's
@@ -20,22 +20,18 @@ import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eve
  * from earliest (`rebuild`), batches rebuild the state and hold their facts back.
  */
 @Injectable()
-export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private consumer: BatchConsumer<AttributionMessage> | null = null;
+export class AttributionProjector implements OnModuleDestroy {
   private readonly context: BatchContext;
-  private readonly topics: { rawEvents: string; identityLinks: string };
-  /** The replay target of the attribution consumer group. */
-  readonly rebuild: FencedRebuild;
 
   constructor(
-    @Inject(KafkaRuntime) private readonly kafka: KafkaRuntime,
+    @Inject(KafkaRuntime) kafka: KafkaRuntime,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
-    @Inject(Logger) private readonly logger: Logger,
-    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    /** The replay target of the attribution consumer group (attribution.rebuild.ts). */
+    @Inject(FencedRebuild) readonly rebuild: FencedRebuild,
     @Inject(AttributionMetrics) private readonly metrics: AttributionMetrics,
     @Inject(ATTRIBUTION_OPTIONS) private readonly options: AttributionOptions,
-    @Inject(PageClassifier) private readonly classifier: PageClassifier,
+    @Inject(PageClassifier) classifier: PageClassifier,
     @Inject(AttributionStore) store: AttributionStore,
   ) {
     this.context = {
@@ -47,48 +43,13 @@ export class AttributionConsumer implements OnApplicationBootstrap, OnModuleDest
       now: () => new Date(),
       observe: (phase, ms) => this.metrics.phaseSeconds.inc({ phase }, ms / 1000),
     };
-    this.topics = { rawEvents: kafka.topic(TOPICS.rawEvents), identityLinks: kafka.topic(TOPICS.identityLinks) };
-    this.rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
-      schema: options.schema,
-      groupId: options.consumerGroup,
-      topics: () => [this.topics.rawEvents, this.topics.identityLinks],
-      consumer: { start: () => this.startConsuming(), stop: () => this.stopConsuming() },
-      projection: new AttributionRebuiltProjection(options.schema, this.context.topics, options.settings.lastTouchModel),
-    });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.startConsuming();
-    this.readiness.register('attribution-consumer', () => this.consumer?.isRunning() ?? false);
-    this.logger.info('attribution consumer started', { groupId: this.options.consumerGroup, topics: Object.values(this.topics) });
-    await this.rebuild.open();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.rebuild.close();
   }
 
-  private async startConsuming(): Promise<void> {
-    if (this.consumer) return;
-    const topics = this.topics;
-    this.consumer = await this.kafka.startConsumer({
-      groupId: this.options.consumerGroup,
-      topics: [topics.rawEvents, topics.identityLinks],
-      decode: attributionDecoder(topics, this.classifier),
-      handle: (messages) => this.handle(messages),
-      sessionTimeoutMs: this.options.consumerSessionTimeoutMs,
-      partitionsConsumedConcurrently: this.options.consumerConcurrency,
-    });
-  }
-
-  /** A replay stops the consumer while it rewinds the group (readiness says so meanwhile). */
-  private async stopConsuming(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = null;
-    if (consumer) await this.kafka.stopConsumer(consumer as BatchConsumer<unknown>);
-  }
-
-  private async handle(messages: ConsumedMessage<AttributionMessage>[]): Promise<void> {
+  async handle(messages: ConsumedMessage<AttributionMessage>[]): Promise<void> {
     const stopTimer = this.metrics.batchSeconds.startTimer();
     this.metrics.batchMessages.observe(messages.length);
     let outcome: BatchOutcome | null = null;

@@ -1,15 +1,18 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOPICS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import { linkEvent, projectEvents } from '../domain';
-import { KafkaRuntime, type BatchConsumer, type ConsumedMessage } from '@touchstream/kafka';
+import { KafkaRuntime, type ConsumedMessage } from '@touchstream/kafka';
+import { KafkaBatchTransport } from '@touchstream/platform';
 import { Logger } from '@touchstream/logging';
 import { IDENTITY_CONFIG, type IdentityConfig } from '../config';
 import { IdentityRebuiltProjection } from './identity.rebuild';
 import { writeGraph, type GraphWriteResult } from './graph.store';
-import { decodeIdentityEvent } from './raw-decoder';
 import { IdentityMetrics } from './identity.metrics';
 import { appendToOutbox, applyOncePerOffset, type OutboxRow, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
+
+/** The identity consumer group's `@EventPattern` (identity.events.ts). */
+export const RAW_EVENTS = 'identity.raw-events';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -27,10 +30,9 @@ export interface BatchOutcome {
  * replay from earliest (`rebuild`), batches rebuild the graph and hold their link events back.
  */
 @Injectable()
-export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestroy {
+export class IdentityProjector implements OnModuleDestroy {
   private readonly linksTopic: string;
   private readonly rawTopic: string;
-  private consumer: BatchConsumer<RawEvent> | null = null;
   /** The replay target of the identity consumer group. */
   readonly rebuild: FencedRebuild;
   /** Injected time: link events' recordedAt and the timeline retention cutoff. */
@@ -38,7 +40,8 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(KafkaRuntime) private readonly kafka: KafkaRuntime,
+    @Inject(KafkaRuntime) kafka: KafkaRuntime,
+    @Inject(KafkaBatchTransport) transport: KafkaBatchTransport,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
     @Inject(IdentityMetrics) private readonly metrics: IdentityMetrics,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
@@ -50,36 +53,14 @@ export class IdentityProjector implements OnApplicationBootstrap, OnModuleDestro
       schema: config.IDENTITY_DB_SCHEMA,
       groupId: config.IDENTITY_CONSUMER_GROUP,
       topics: () => [this.rawTopic],
-      consumer: { start: () => this.startConsuming(), stop: () => this.stopConsuming() },
+      consumer: { start: () => transport.start(RAW_EVENTS), stop: () => transport.stop(RAW_EVENTS) },
       projection: new IdentityRebuiltProjection(config.IDENTITY_DB_SCHEMA, this.linksTopic),
     });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.startConsuming();
-    await this.rebuild.open();
+    transport.afterListen(() => this.rebuild.open());
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.rebuild.close();
-  }
-
-  private async startConsuming(): Promise<void> {
-    if (this.consumer) return;
-    this.consumer = await this.kafka.startConsumer<RawEvent>({
-      groupId: this.config.IDENTITY_CONSUMER_GROUP,
-      topics: [this.rawTopic],
-      decode: decodeIdentityEvent,
-      handle: (messages) => this.handle(messages).then(() => undefined),
-      partitionsConsumedConcurrently: this.config.IDENTITY_CONSUMER_CONCURRENCY,
-      sessionTimeoutMs: this.config.IDENTITY_CONSUMER_SESSION_TIMEOUT_MS,
-    });
-  }
-
-  private async stopConsuming(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = null;
-    if (consumer) await this.kafka.stopConsumer(consumer as BatchConsumer<unknown>);
   }
 
   async handle(messages: readonly ConsumedMessage<RawEvent>[]): Promise<BatchOutcome> {

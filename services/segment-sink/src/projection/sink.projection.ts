@@ -1,12 +1,20 @@
 import { TOPICS, touchSchema, userSourcesSchema, type Touch, type UserSources } from '@touchstream/contracts';
-import { jsonDecoder, type BatchConsumer, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
-import type { Logger } from '@touchstream/logging';
+import { jsonDecoder, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
+import type { BatchSubscription } from '@touchstream/platform';
 import { decideIdentify } from '@touchstream/segment-delivery';
 import type { SinkSettings } from '../sink-settings';
 import type { BackfillFlusher } from './backfill-flusher';
 import type { StreamHandler } from './stream-handler';
 
 export type SinkMessage = { kind: 'facts'; envelope: UserSources } | { kind: 'touch'; envelope: Touch };
+
+/** The sink consumer group's `@ConsumeBatches` pattern (sink.events.ts). */
+export const SINK_EVENTS = 'segment-sink.facts-and-touches';
+
+/** The topics of the sink's group, facts first. */
+export function sinkTopics(runtime: KafkaRuntime): [facts: string, touches: string] {
+  return [runtime.topic(TOPICS.userSources), runtime.topic(TOPICS.touches)];
+}
 
 /**
  * The consumer group over attribution.user-sources.v1 and attribution.touches.v1. Its handler
@@ -15,74 +23,43 @@ export type SinkMessage = { kind: 'facts'; envelope: UserSources } | { kind: 'to
  * messageIds, never a loss. Delivery problems are retriable errors: the batch is retried, never
  * dead-lettered because Segment is down.
  */
-export class SinkConsumer {
-  private consumer: BatchConsumer<SinkMessage> | null = null;
+export function sinkSubscription(
+  runtime: KafkaRuntime,
+  settings: SinkSettings,
+  flusher: BackfillFlusher | null,
+): BatchSubscription<SinkMessage> {
+  const [factsTopic, touchesTopic] = sinkTopics(runtime);
+  const decodeTouch = jsonDecoder(touchSchema);
+  const decodeFacts = jsonDecoder(userSourcesSchema);
+  return {
+    pattern: SINK_EVENTS,
+    groupId: settings.consumerGroup,
+    topics: [factsTopic, touchesTopic],
+    decode: (value, topic) =>
+      topic === touchesTopic ? { kind: 'touch', envelope: decodeTouch(value) } : { kind: 'facts', envelope: decodeFacts(value) },
+    fromBeginning: true,
+    // Every partition of both topics at once: their calls share requests to Segment.
+    partitionsConsumedConcurrently:
+      2 * Math.max(TOPICS.touches.partitions, TOPICS.userSources.partitions, runtime.settings.partitions ?? 0),
+    // Segment being down is never a reason to give up a batch: it waits (redelivery is the same).
+    maxRetriableAttempts: Number.MAX_SAFE_INTEGER,
+    backoff: { initialMs: 500, maxMs: settings.consumerBackoffMaxMs, factor: 2 },
+    // Heartbeats come only between batches and attempts: the settings keep both inside this.
+    sessionTimeoutMs: settings.consumerSessionTimeoutMs,
+    onBatchCommitted: (info) => flusher?.batchCommitted(info),
+  };
+}
 
-  constructor(
-    private readonly runtime: KafkaRuntime,
-    private readonly handler: StreamHandler,
-    private readonly flusher: BackfillFlusher | null,
-    private readonly settings: SinkSettings,
-    private readonly logger: Logger,
-  ) {}
-
-  /** The topics of the group, facts first. */
-  topics(): string[] {
-    return [this.runtime.topic(TOPICS.userSources), this.runtime.topic(TOPICS.touches)];
+/** Splits a batch into facts and touches and hands both to the stream handler at once. */
+export async function deliverSinkBatch(handler: StreamHandler, messages: readonly ConsumedMessage<SinkMessage>[]): Promise<void> {
+  const facts: ConsumedMessage<UserSources>[] = [];
+  const touches: ConsumedMessage<Touch>[] = [];
+  for (const message of messages) {
+    if (message.value.kind === 'facts') facts.push({ ...message, value: message.value.envelope });
+    else touches.push({ ...message, value: message.value.envelope });
   }
-
-  async start(): Promise<void> {
-    await this.resume();
-    this.flusher?.start();
-    this.logger.info('segment sink consuming', {
-      groupId: this.settings.consumerGroup,
-      mode: this.settings.decisions.mode,
-      dryRun: this.settings.dryRun,
-      topics: this.topics(),
-    });
-  }
-
-  /** Stops consuming (a replay rewinds the group meanwhile); deliveries in flight finish first. */
-  async pause(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = null;
-    if (consumer) await this.runtime.stopConsumer(consumer as BatchConsumer<unknown>);
-  }
-
-  async resume(): Promise<void> {
-    if (this.consumer) return;
-    const [factsTopic, touchesTopic] = this.topics() as [string, string];
-    const decodeTouch = jsonDecoder(touchSchema);
-    const decodeFacts = jsonDecoder(userSourcesSchema);
-    this.consumer = await this.runtime.startConsumer<SinkMessage>({
-      groupId: this.settings.consumerGroup,
-      topics: [factsTopic, touchesTopic],
-      decode: (value, topic) =>
-        topic === touchesTopic ? { kind: 'touch', envelope: decodeTouch(value) } : { kind: 'facts', envelope: decodeFacts(value) },
-      handle: (messages) => this.handle(messages),
-      fromBeginning: true,
-      // Every partition of both topics at once: their calls share requests to Segment.
-      partitionsConsumedConcurrently:
-        2 * Math.max(TOPICS.touches.partitions, TOPICS.userSources.partitions, this.runtime.settings.partitions ?? 0),
-      // Segment being down is never a reason to give up a batch: it waits (redelivery is the same).
-      maxRetriableAttempts: Number.MAX_SAFE_INTEGER,
-      backoff: { initialMs: 500, maxMs: this.settings.consumerBackoffMaxMs, factor: 2 },
-      // Heartbeats come only between batches and attempts: the settings keep both inside this.
-      sessionTimeoutMs: this.settings.consumerSessionTimeoutMs,
-      onBatchCommitted: (info) => this.flusher?.batchCommitted(info),
-    });
-  }
-
-  private async handle(messages: ConsumedMessage<SinkMessage>[]): Promise<void> {
-    const facts: ConsumedMessage<UserSources>[] = [];
-    const touches: ConsumedMessage<Touch>[] = [];
-    for (const message of messages) {
-      if (message.value.kind === 'facts') facts.push({ ...message, value: message.value.envelope });
-      else touches.push({ ...message, value: message.value.envelope });
-    }
-    await Promise.all([
-      facts.length > 0 ? this.handler.handleFacts(facts, decideIdentify) : undefined,
-      touches.length > 0 ? this.handler.handleTouches(touches) : undefined,
-    ]);
-  }
+  await Promise.all([
+    facts.length > 0 ? handler.handleFacts(facts, decideIdentify) : undefined,
+    touches.length > 0 ? handler.handleTouches(touches) : undefined,
+  ]);
 }

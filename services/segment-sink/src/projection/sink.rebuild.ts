@@ -1,6 +1,5 @@
 import type { Logger } from '@touchstream/logging';
-import type { SinkConsumer } from './sink.projection';
-import type { ReplayPlan, ReplayTarget } from '@touchstream/eventing';
+import type { ConsumerSwitch, ReplayPlan, ReplayTarget } from '@touchstream/eventing';
 
 /**
  * The sink's replay (docs/decisions/0009-replay.md): its group re-reads the facts and touches
@@ -14,19 +13,16 @@ export class SinkReplayTarget implements ReplayTarget {
   readonly groupId: string;
 
   constructor(
-    private readonly consumer: SinkConsumer,
+    private readonly consumer: ConsumerSwitch,
+    readonly topics: () => string[],
     groupId: string,
     private readonly logger: Logger,
   ) {
     this.groupId = groupId;
   }
 
-  topics(): string[] {
-    return this.consumer.topics();
-  }
-
   pause(): Promise<void> {
-    return this.consumer.pause();
+    return this.consumer.stop();
   }
 
   rewind(plan: ReplayPlan): Promise<void> {
@@ -38,7 +34,7 @@ export class SinkReplayTarget implements ReplayTarget {
   }
 
   resume(): Promise<void> {
-    return this.consumer.resume();
+    return this.consumer.start();
   }
 
   /** Nothing is held back while the sink catches up: its status is its lag. */

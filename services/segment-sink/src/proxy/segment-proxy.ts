@@ -1,7 +1,7 @@
 import { TOPICS } from '@touchstream/contracts';
-import { jsonDecoder, type BatchConsumer, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
+import { jsonDecoder, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
-import type { MetricsRegistry } from '@touchstream/platform';
+import type { BatchSubscription, MetricsRegistry } from '@touchstream/platform';
 import { originOf } from '../projection/stream-handler';
 import { DeadLetterWriter } from '../delivery/dead-letters';
 import type { DeliveryItem } from '../domain/delivery-item';
@@ -11,6 +11,9 @@ import type { SegmentTransport } from '../segment/segment-transport';
 import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../sink-settings';
 import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from '../domain/forwarding';
 import { ProxyMetrics } from './proxy.metrics';
+
+/** The proxy consumer group's `@ConsumeBatches` pattern (sink.events.ts). */
+export const PROXY_EVENTS = 'segment-sink.proxy-raw-events';
 
 /**
  * First-party proxy mode: every event an SDK sent to ingest's Tracking API routes goes on to
@@ -23,7 +26,6 @@ import { ProxyMetrics } from './proxy.metrics';
  */
 export class SegmentProxy {
   readonly dispatcher: Dispatcher;
-  private consumer: BatchConsumer<Forwardable> | null = null;
   private readonly metrics = new ProxyMetrics();
   private readonly log: Logger;
 
@@ -53,13 +55,13 @@ export class SegmentProxy {
     );
   }
 
-  async start(): Promise<void> {
-    const topic = this.runtime.topic(TOPICS.rawEvents);
-    this.consumer = await this.runtime.startConsumer<Forwardable>({
+  /** The proxy's consumer group (its `@ConsumeBatches` handler calls `forward`). */
+  subscription(): BatchSubscription<Forwardable> {
+    return {
+      pattern: PROXY_EVENTS,
       groupId: this.proxy.consumerGroup,
-      topics: [topic],
+      topics: [this.runtime.topic(TOPICS.rawEvents)],
       decode: jsonDecoder(forwardableSchema),
-      handle: (messages) => this.forward(messages),
       // A new group forwards what the raw topic already holds from SDKs (docs/operations.md says how to start from now).
       fromBeginning: true,
       partitionsConsumedConcurrently: Math.max(TOPICS.rawEvents.partitions, this.runtime.settings.partitions ?? 0),
@@ -67,8 +69,16 @@ export class SegmentProxy {
       maxRetriableAttempts: Number.MAX_SAFE_INTEGER,
       backoff: { initialMs: 500, maxMs: this.sink.consumerBackoffMaxMs, factor: 2 },
       sessionTimeoutMs: this.sink.consumerSessionTimeoutMs,
+    };
+  }
+
+  /** Once the group consumes. */
+  started(): void {
+    this.log.info('segment proxy forwarding SDK events', {
+      groupId: this.proxy.consumerGroup,
+      topic: this.runtime.topic(TOPICS.rawEvents),
+      to: this.transport.description,
     });
-    this.log.info('segment proxy forwarding SDK events', { groupId: this.proxy.consumerGroup, topic, to: this.transport.description });
   }
 
   /** Resolves once Segment took every forwardable event of the batch (or it was dead-lettered). */
