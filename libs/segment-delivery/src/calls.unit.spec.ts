@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { identifyCall, identifyMessageId, trackCall, trackMessageId, traitsHash, type CallSettings } from './calls';
-import { touch, touchSource, userSources } from './testing/fixtures.spec';
+import { touch, touchSource, userSources } from './testing/fixtures';
 
 const settings: CallSettings = {
   sourceIdentifiedEvent: 'Source Identified',

@@ -9,7 +9,7 @@ import {
   type DecisionSettings,
   type SubjectState,
 } from './decisions';
-import { touch, userSources } from './testing/fixtures.spec';
+import { touch, userSources } from './testing/fixtures';
 
 const live: DecisionSettings = { mode: 'live', identifyAnonymous: true, trackSince: null };
 const backfill: DecisionSettings = { mode: 'backfill', identifyAnonymous: true, trackSince: new Date('2024-01-01T00:00:00.000Z') };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trackCall, type CallSettings, type SegmentTrack } from './calls';
 import { fitEvent, utf8Bytes } from './event-size';
-import { touch, touchSource } from './testing/fixtures.spec';
+import { touch, touchSource } from './testing/fixtures';
 
 const settings: CallSettings = {
   sourceIdentifiedEvent: 'Source Identified',

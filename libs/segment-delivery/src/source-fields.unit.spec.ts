@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReferrerCategory } from '@touchstream/contracts';
 import { SOURCE_FIELD_KEYS, sourceFieldsOf, userSourcesTraits } from './source-fields';
-import { touch, touchSource, userSources } from './testing/fixtures.spec';
+import { touch, touchSource, userSources } from './testing/fixtures';
 
 const paidFirstTouch = touch({
   touchId: 'touch-first',

@@ -6,7 +6,6 @@ export * from './first-last';
 export * from './credit';
 export * from './ledger-types';
 export * from './ledger';
-export * from './memory-attribution';
 export * from './windows';
 export * from './touch-data';
 export * from './page-classifier';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { touchIdOf, type Channel } from '@touchstream/contracts';
 import { AttributionLedger } from './ledger';
 import type { LedgerChange, LedgerInput, SubjectFact, TouchState } from './ledger-types';
-import { MemoryAttribution } from './memory-attribution';
+import { MemoryAttribution } from '../testing/memory-attribution';
 import { visitorKey, type PageViewFact, type VisitorRef } from './page-view';
 import { DAY_MS, DEFAULT_SETTINGS, MINUTE_MS } from './settings';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRawEvent, touchSchema, userSourcesSchema, type RawEvent, type Touch, type UserSources } from '@touchstream/contracts';
-import { DEFAULT_SETTINGS, MemoryAttribution, type LedgerInput } from '../domain';
+import { DEFAULT_SETTINGS, type LedgerInput } from '../domain';
+import { MemoryAttribution } from '../testing/memory-attribution';
 import { generateArchive, SITE } from '@touchstream/synthetic-data';
 import { waitFor, type ServiceProcess } from '@touchstream/testing';
 import { PageClassifier, readPageView } from '../domain';

@@ -1,12 +1,12 @@
-import { AttributionLedger } from './ledger';
-import type { LedgerChange, LedgerInput, LedgerSnapshot, LinkState, SubjectFact, SubjectState, TouchState } from './ledger-types';
-import { visitorKey, type PageViewFact, type VisitorRef } from './page-view';
-import type { AttributionSettings } from './settings';
-import { NO_VIEWS, windowAround, windowSuffices, type ViewWindow } from './windows';
+import { AttributionLedger } from '../domain/ledger';
+import type { LedgerChange, LedgerInput, LedgerSnapshot, LinkState, SubjectFact, SubjectState, TouchState } from '../domain/ledger-types';
+import { visitorKey, type PageViewFact, type VisitorRef } from '../domain/page-view';
+import type { AttributionSettings } from '../domain/settings';
+import { NO_VIEWS, windowAround, windowSuffices, type ViewWindow } from '../domain/windows';
 
 /**
  * The whole attribution state in memory, fed batch by batch through the same AttributionLedger
- * and the same snapshot rules as the service's Postgres store. The reference for what the
+ * and the same snapshot rules as the service's Postgres store. Test code only (src/testing/ is left out of the build): the reference for what the
  * service must publish (tests, benchmark checks) and a model of the store in property tests.
  */
 export class MemoryAttribution {
