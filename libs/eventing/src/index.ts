@@ -2,6 +2,7 @@
 // in the same transaction and relay it, and replay a projection behind a fence.
 export * from './apply-once/incarnation';
 export * from './apply-once/positions';
+export * from './apply-once/projected-batch';
 export * from './outbox/outbox';
 export * from './outbox/outbox-batch';
 export * from './outbox/outbox-writer';

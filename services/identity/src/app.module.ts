@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@touchstream/contracts';
-import type { Logger } from '@touchstream/logging';
+import { Logger } from '@touchstream/logging';
+import { DataSource } from 'typeorm';
 import {
   DatabaseModule,
   KafkaBatchTransport,
@@ -21,9 +22,9 @@ import { identityMigrations } from './migrations';
 import { IdentityProjector } from './projection/identity.projection';
 import { IdentityMetrics } from './projection/identity.metrics';
 import { TimelinePurge } from './projection/timeline-purge';
-import { REPLAY_TARGETS } from '@touchstream/eventing';
+import { FencedRebuild, OutboxRelay, REPLAY_TARGETS } from '@touchstream/eventing';
 import { KafkaRuntime } from '@touchstream/kafka';
-import { IdentityEvents, identitySubscription } from './projection/identity.events';
+import { IdentityEvents, identityRebuild, identitySubscription } from './projection/identity.events';
 
 export const SERVICE_NAME = 'identity';
 /** Ids in debug paths may be up to MAX_ID_LENGTH characters, percent-encoded. */
@@ -69,8 +70,14 @@ export class IdentityAppModule {
           inject: [KafkaRuntime],
           useFactory: (kafka: KafkaRuntime) => new KafkaBatchTransport(kafka, [identitySubscription(config, kafka)]),
         },
+        {
+          provide: FencedRebuild,
+          inject: [DataSource, KafkaRuntime, OutboxRelay, Logger, KafkaBatchTransport],
+          useFactory: (dataSource: DataSource, kafka: KafkaRuntime, relay: OutboxRelay, logger: Logger, transport: KafkaBatchTransport) =>
+            identityRebuild({ dataSource, kafka, relay, logger, transport }, config),
+        },
         IdentityProjector,
-        { provide: REPLAY_TARGETS, inject: [IdentityProjector], useFactory: (projector: IdentityProjector) => [projector.rebuild] },
+        { provide: REPLAY_TARGETS, inject: [FencedRebuild], useFactory: (rebuild: FencedRebuild) => [rebuild] },
         ReplayService,
         IdentityQueries,
         TimelinePurge,

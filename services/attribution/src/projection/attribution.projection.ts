@@ -8,7 +8,7 @@ import type { AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
 import { AttributionMetrics } from './attribution.metrics';
 import { AttributionStore } from './attribution.store';
-import { applyOncePerOffset, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
+import { applyProjectedBatch, FencedRebuild, OutboxRelay } from '@touchstream/eventing';
 
 /** The attribution consumer group's `@ConsumeBatches` pattern (attribution.events.ts). */
 export const ATTRIBUTION_EVENTS = 'attribution.page-views-and-links';
@@ -52,22 +52,26 @@ export class AttributionProjector implements OnModuleDestroy {
   async handle(messages: ConsumedMessage<AttributionMessage>[]): Promise<void> {
     const stopTimer = this.metrics.batchSeconds.startTimer();
     this.metrics.batchMessages.observe(messages.length);
-    let outcome: BatchOutcome | null = null;
-    let held = false;
-    await applyOncePerOffset(this.dataSource.manager, this.options.schema, this.options.consumerGroup, messages, async (fresh, tx) => {
-      held = await this.rebuild.holdsFacts(tx);
-      const partition = (fresh[0] as ConsumedMessage<AttributionMessage>).partition;
-      const context = held ? { ...this.context, holdFacts: true } : this.context;
-      outcome = await applyAttributionBatch({ partition, messages: fresh.map((message) => message.value) }, tx, context);
+    const { applied } = await applyProjectedBatch({
+      manager: this.dataSource.manager,
+      schema: this.options.schema,
+      consumerGroup: this.options.consumerGroup,
+      messages,
+      hold: this.rebuild,
+      relay: this.relay,
+      apply: async (fresh, tx, { held }) => {
+        const partition = (fresh[0] as ConsumedMessage<AttributionMessage>).partition;
+        const context = held ? { ...this.context, holdFacts: true } : this.context;
+        const outcome = await applyAttributionBatch({ partition, messages: fresh.map((message) => message.value) }, tx, context);
+        return { result: outcome, published: outcome.touchesPublished + outcome.userSourcesPublished };
+      },
     });
     stopTimer();
-    if (held) this.rebuild.batchHeld();
-    const applied = outcome as BatchOutcome | null;
     if (applied === null) return;
-    this.metrics.consumed.inc({ kind: 'page_view' }, applied.pageViews);
-    this.metrics.consumed.inc({ kind: 'link' }, applied.links);
-    this.metrics.published.inc({ topic: 'touches' }, applied.touchesPublished);
-    this.metrics.published.inc({ topic: 'user_sources' }, applied.userSourcesPublished);
-    if (applied.touchesPublished + applied.userSourcesPublished > 0) this.relay.notify();
+    const outcome: BatchOutcome = applied.result;
+    this.metrics.consumed.inc({ kind: 'page_view' }, outcome.pageViews);
+    this.metrics.consumed.inc({ kind: 'link' }, outcome.links);
+    this.metrics.published.inc({ topic: 'touches' }, outcome.touchesPublished);
+    this.metrics.published.inc({ topic: 'user_sources' }, outcome.userSourcesPublished);
   }
 }
