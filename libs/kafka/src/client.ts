@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import './idle-request-queue';
 import type { Logger } from '@touchstream/logging';
 import type { KafkaSettings } from './config';
 
