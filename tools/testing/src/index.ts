@@ -9,3 +9,4 @@ export * from './poison-events';
 export * from './sasl-ssl-broker';
 export * from './tls-postgres';
 export * from './outbox-events';
+export * from './consumer-progress';

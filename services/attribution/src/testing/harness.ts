@@ -31,6 +31,7 @@ import {
   waitFor,
   waitForIds,
   type ServiceProcess,
+  appliedMessages,
 } from '@touchstream/testing';
 import { AttributionAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { attributionConfigSchema } from '../config';
@@ -180,11 +181,7 @@ export class AttributionTestbed {
 
   /** Messages applied by a group: the sum of its stored next offsets (the topics are fresh). */
   async applied(group = this.group): Promise<number> {
-    const result = await this.pool.query<{ applied: string | null }>(
-      `SELECT sum(next_offset)::text AS applied FROM "${this.namespace.schema}".consumer_positions WHERE consumer_group = $1`,
-      [group],
-    );
-    return Number(result.rows[0]?.applied ?? 0);
+    return appliedMessages(this.pool, this.namespace.schema, group);
   }
 
   /**

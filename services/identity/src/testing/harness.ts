@@ -17,6 +17,7 @@ import {
   testNamespace,
   waitFor,
   waitForIds,
+  appliedMessages,
 } from '@touchstream/testing';
 import { IdentityAppModule, MAX_PARAM_LENGTH, SERVICE_NAME } from '../app.module';
 import { identityConfigSchema } from '../config';
@@ -116,11 +117,7 @@ export class IdentityTestbed {
 
   /** Raw events applied by a consumer group: the sum of its stored next offsets. */
   async applied(group = this.group): Promise<number> {
-    const result = await this.pool.query<{ applied: string | null }>(
-      `SELECT sum(next_offset)::text AS applied FROM "${this.namespace.schema}".consumer_positions WHERE consumer_group = $1`,
-      [group],
-    );
-    return Number(result.rows[0]?.applied ?? 0);
+    return appliedMessages(this.pool, this.namespace.schema, group);
   }
 
   /** Waits until the group has applied everything produced and the outbox is drained. */
