@@ -64,6 +64,22 @@ export const domainImports = {
   },
 };
 
+/**
+ * kafkajs only through libs/kafka. Consumers declare their handlers with libs/platform's
+ * `@ConsumeBatches`, never a bare `@EventPattern`/`@MessagePattern`: Nest's default RPC exception
+ * filter would turn a handler's error into a plain object, and libs/kafka decides by the error's
+ * class whether a failure is retried, dead-lettered or redelivered.
+ */
+const RESTRICTED_IMPORTS = [
+  { name: 'kafkajs', message: 'kafkajs is used through @touchstream/kafka only.' },
+  {
+    name: '@nestjs/microservices',
+    importNames: ['EventPattern', 'MessagePattern'],
+    message:
+      'Declare consumer handlers with @ConsumeBatches from @touchstream/platform (it keeps the error classes libs/kafka classifies).',
+  },
+];
+
 /** Code that only tests and benchmarks run: specs, their helpers (src/testing/) and benchmarks (bench/). */
 const TEST_CODE = ['**/*.spec.ts', '**/src/testing/**/*.ts', '**/bench/**/*.ts'];
 
@@ -121,7 +137,7 @@ export default tseslint.config(
     plugins: { touchstream },
     rules: {
       'touchstream/module-boundaries': ['error', moduleBoundaries({ inTests: false })],
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'kafkajs is used through @touchstream/kafka only.' }] }],
+      'no-restricted-imports': ['error', { paths: RESTRICTED_IMPORTS }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
@@ -132,7 +148,12 @@ export default tseslint.config(
       ...SIZE_CAPS,
     },
   },
-  { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_IMPORTS.slice(1) }] } },
+  // The one place @EventPattern is applied: inside @ConsumeBatches, with the pass-through filter.
+  {
+    files: ['libs/platform/src/kafka-batch-transport.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_IMPORTS.slice(0, 1) }] },
+  },
   domainImports,
   {
     files: TEST_CODE,

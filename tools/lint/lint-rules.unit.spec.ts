@@ -67,6 +67,33 @@ describe('module boundaries (eslint.config.mjs)', { timeout: 120_000 }, () => {
   });
 });
 
+describe('consumer handlers (eslint.config.mjs)', { timeout: 120_000 }, () => {
+  const RESTRICTED = ['no-restricted-imports'];
+
+  it('fails a service declaring a handler with a bare @EventPattern or @MessagePattern', async () => {
+    const errors = await errorsOf(
+      RESTRICTED,
+      'services/identity/src/app.module.ts',
+      "import { EventPattern } from '@nestjs/microservices';",
+    );
+    expect(errors).toEqual([expect.stringContaining('@ConsumeBatches')]);
+    expect(
+      await errorsOf(RESTRICTED, 'libs/eventing/src/index.ts', "import { MessagePattern } from '@nestjs/microservices';"),
+    ).toHaveLength(1);
+  });
+
+  it("lets libs/platform's transport apply @EventPattern, and a service import the rest of @nestjs/microservices", async () => {
+    const transport = 'libs/platform/src/kafka-batch-transport.ts';
+    expect(await errorsOf(RESTRICTED, transport, "import { EventPattern as Pattern } from '@nestjs/microservices';")).toEqual([]);
+    expect(await errorsOf(RESTRICTED, 'services/identity/src/app.module.ts', "import { Ctx } from '@nestjs/microservices';")).toEqual([]);
+  });
+
+  it('keeps kafkajs out of every lib but libs/kafka', async () => {
+    expect(await errorsOf(RESTRICTED, 'libs/platform/src/index.ts', "import 'kafkajs';")).toHaveLength(1);
+    expect(await errorsOf(RESTRICTED, 'libs/kafka/src/index.ts', "import { EventPattern } from '@nestjs/microservices';")).toHaveLength(1);
+  });
+});
+
 describe('size caps (eslint.config.mjs)', { timeout: 120_000 }, () => {
   const SIZE_RULES = ['max-lines', 'max-lines-per-function', 'no-restricted-syntax', '@typescript-eslint/max-params'];
   const sixParams =

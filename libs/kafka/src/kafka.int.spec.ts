@@ -249,6 +249,26 @@ describe('libs/kafka on a real broker', () => {
     expect(seen).toEqual([1, 2, 3, 1, 2, 3]);
   });
 
+  it('stops each consumer once: stopping one after the runtime shut down is a no-op', async () => {
+    const own = new KafkaRuntime(settings, logger);
+    const consumer = await own.startConsumer<Value>({
+      groupId: `${namespace.id}-stop-once`,
+      topics: [runtime.topic(TOPICS.rawEvents)],
+      decode: jsonDecoder(valueSchema),
+      handle: async () => {},
+    });
+    let stops = 0;
+    const stop = consumer.stop.bind(consumer);
+    consumer.stop = () => {
+      stops += 1;
+      return stop();
+    };
+    await own.shutdown();
+    await own.stopConsumer(consumer as BatchConsumer<unknown>);
+    expect(stops).toBe(1);
+    expect(consumer.isRunning()).toBe(false);
+  });
+
   it('keeps two deployments with different prefixes and the same group name apart on one broker', async () => {
     // Each service's group name defaults to the same value everywhere ("attribution", ...). Were the
     // broker's group ids unprefixed, both deployments' members would join one group and its

@@ -166,10 +166,15 @@ export class KafkaRuntime {
     });
   }
 
-  /** Stops one consumer (replay pauses a group with it); the others keep running. */
+  /**
+   * Stops one consumer (replay pauses a group with it); the others keep running. A consumer this
+   * runtime no longer holds was stopped already (shutdown stops every consumer before Nest closes
+   * the transport that started them), so it is not disconnected twice.
+   */
   async stopConsumer(consumer: BatchConsumer<unknown>): Promise<void> {
     const index = this.consumers.indexOf(consumer);
-    if (index >= 0) this.consumers.splice(index, 1);
+    if (index < 0) return;
+    this.consumers.splice(index, 1);
     await consumer.stop();
   }
 

@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Injectable } from '@nestjs/common';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Controller, Get, Header, Injectable, type FactoryProvider } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /**
  * One Prometheus registry per service process (not the global one, so tests can boot several).
@@ -32,4 +32,29 @@ export class MetricsController {
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();
   }
+}
+
+/**
+ * The metrics one component exposes, defined the same way in every service: each is a field
+ * created with `registers: []`, and `registerIn` adds every such field to the service's own
+ * registry (a field cannot be forgotten, nor registered twice). No label carries an id (ids can be PII).
+ */
+export abstract class MetricSet {
+  registerIn(registry: Registry): this {
+    for (const value of Object.values(this)) if (isMetric(value)) registry.registerMetric(value);
+    return this;
+  }
+}
+
+function isMetric(value: unknown): value is Metric {
+  return value instanceof Counter || value instanceof Gauge || value instanceof Histogram || value instanceof Summary;
+}
+
+/** The provider of a MetricSet, registered in the service's registry (`instance` when it had to exist before the container). */
+export function metricsProvider<T extends MetricSet>(type: new () => T, instance?: T): FactoryProvider<T> {
+  return {
+    provide: type,
+    inject: [MetricsRegistry],
+    useFactory: (metrics: MetricsRegistry) => (instance ?? new type()).registerIn(metrics.registry),
+  };
 }

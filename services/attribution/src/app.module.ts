@@ -7,7 +7,6 @@ import {
   DatabaseModule,
   KafkaBatchTransport,
   KafkaModule,
-  MetricsRegistry,
   OutboxModule,
   PlatformModule,
   ReplayController,
@@ -15,6 +14,7 @@ import {
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  metricsProvider,
   tracingSettingsFrom,
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
@@ -67,11 +67,7 @@ export class AttributionAppModule {
         { provide: PageClassifier, useValue: new PageClassifier(options.classifier) },
         { provide: AttributionStore, useValue: new AttributionStore(options.schema) },
         AttributionQueries,
-        {
-          provide: AttributionMetrics,
-          inject: [MetricsRegistry],
-          useFactory: (metrics: MetricsRegistry) => new AttributionMetrics().registerIn(metrics.registry),
-        },
+        metricsProvider(AttributionMetrics),
         {
           provide: KafkaBatchTransport,
           inject: [KafkaRuntime, PageClassifier, ReadinessRegistry],

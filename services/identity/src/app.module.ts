@@ -6,13 +6,13 @@ import {
   DatabaseModule,
   KafkaBatchTransport,
   KafkaModule,
-  MetricsRegistry,
   OutboxModule,
   PlatformModule,
   ReplayController,
   ReplayService,
   databaseSettingsFrom,
   kafkaSettingsFrom,
+  metricsProvider,
   tracingSettingsFrom,
 } from '@touchstream/platform';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config';
@@ -60,11 +60,7 @@ export class IdentityAppModule {
       controllers: [IdentityEvents, IdentityDebugController, ReplayController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
-        {
-          provide: IdentityMetrics,
-          inject: [MetricsRegistry],
-          useFactory: (metrics: MetricsRegistry) => new IdentityMetrics().registerIn(metrics.registry),
-        },
+        metricsProvider(IdentityMetrics),
         {
           provide: KafkaBatchTransport,
           inject: [KafkaRuntime],

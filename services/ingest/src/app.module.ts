@@ -4,10 +4,10 @@ import { KafkaRuntime } from '@touchstream/kafka';
 import { Logger } from '@touchstream/logging';
 import {
   KafkaModule,
-  MetricsRegistry,
   PlatformModule,
   ReadinessRegistry,
   kafkaSettingsFrom,
+  metricsProvider,
   tracingSettingsFrom,
 } from '@touchstream/platform';
 import type { IngestConfig } from './config';
@@ -67,16 +67,8 @@ export class IngestAppModule {
       providers: [
         { provide: INGEST_SETTINGS, useValue: settings },
         { provide: CORS_POLICY, useValue: config.INGEST_CORS_ORIGINS },
-        {
-          provide: SdkMetrics,
-          inject: [MetricsRegistry],
-          useFactory: (registry: MetricsRegistry) => new SdkMetrics().registerIn(registry.registry),
-        },
-        {
-          provide: IngestMetrics,
-          inject: [MetricsRegistry],
-          useFactory: (registry: MetricsRegistry) => metrics.registerIn(registry.registry),
-        },
+        metricsProvider(SdkMetrics),
+        metricsProvider(IngestMetrics, metrics),
         {
           provide: BrokerHealth,
           inject: [KafkaRuntime, ReadinessRegistry],

@@ -88,7 +88,7 @@ class Sink {
     this.marks = new MarkWriter(this.store, log, metrics);
     const deadLetters = new DeadLetterWriter(runtime, settings.consumerGroup);
     this.dispatcher = new Dispatcher(this.transport, settings, this.hooks(settings, deadLetters), metrics, log);
-    metrics.registerIn(registry.registry, () => this.dispatcher.status());
+    metrics.registerIn(registry.registry).reportStatusOf(() => this.dispatcher.status());
     const builder = new CallBuilder(settings.calls, settings.limits);
     this.handler = new StreamHandler(
       this.store,

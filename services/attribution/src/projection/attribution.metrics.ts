@@ -1,10 +1,11 @@
-import { Counter, Histogram, type Metric, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter, Histogram } from 'prom-client';
 
 /**
- * What the attribution projection exposes on /metrics, registered in the service's own registry
- * (registerIn). No label carries an id (ids can be PII).
+ * What the attribution projection exposes on /metrics,
+ * registered in the service's own registry (MetricSet).
  */
-export class AttributionMetrics {
+export class AttributionMetrics extends MetricSet {
   readonly consumed = new Counter({
     name: 'touchstream_attribution_consumed_total',
     help: 'Messages applied by the attribution consumer, by kind (page_view, link)',
@@ -35,10 +36,4 @@ export class AttributionMetrics {
     buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
     registers: [],
   });
-
-  registerIn(registry: Registry): this {
-    const metrics: Metric[] = [this.consumed, this.published, this.batchSeconds, this.phaseSeconds, this.batchMessages];
-    for (const metric of metrics) registry.registerMetric(metric);
-    return this;
-  }
 }

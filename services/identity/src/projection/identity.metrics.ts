@@ -1,10 +1,11 @@
-import { Counter, Histogram, type Metric, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter, Histogram } from 'prom-client';
 
 /**
- * What the identity projection exposes on /metrics, registered in the service's own registry
- * (registerIn). No label carries an id (ids can be PII).
+ * What the identity projection exposes on /metrics,
+ * registered in the service's own registry (MetricSet).
  */
-export class IdentityMetrics {
+export class IdentityMetrics extends MetricSet {
   readonly events = new Counter({
     name: 'touchstream_identity_events_total',
     help: 'Raw events applied to the identity graph',
@@ -37,10 +38,4 @@ export class IdentityMetrics {
     help: 'Timeline rows removed by retention',
     registers: [],
   });
-
-  registerIn(registry: Registry): this {
-    const metrics: Metric[] = [this.events, this.skipped, this.links, this.conflicts, this.batchSeconds, this.purged];
-    for (const metric of metrics) registry.registerMetric(metric);
-    return this;
-  }
 }

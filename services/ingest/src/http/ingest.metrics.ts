@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter, Histogram } from 'prom-client';
 import type { EventSource } from '@touchstream/contracts';
 import type { AckOutcome } from '../domain/ack';
 import type { RejectionCode } from '../domain/admit';
@@ -11,7 +12,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * The service's Prometheus metrics. Created before the Nest container exists (the producer's
  * callback is wired at module registration), registered in the service's registry once it does.
  */
-export class IngestMetrics implements IngestObserver {
+export class IngestMetrics extends MetricSet implements IngestObserver {
   private readonly accepted = new Counter({
     name: 'touchstream_ingest_events_accepted_total',
     help: 'Events written to the raw topic and acknowledged by the broker',
@@ -56,17 +57,6 @@ export class IngestMetrics implements IngestObserver {
     buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000],
     registers: [],
   });
-
-  registerIn(registry: Registry): this {
-    registry.registerMetric(this.accepted);
-    registry.registerMetric(this.rejected);
-    registry.registerMetric(this.refused);
-    registry.registerMetric(this.requestDuration);
-    registry.registerMetric(this.ackWait);
-    registry.registerMetric(this.produceDuration);
-    registry.registerMetric(this.produceMessages);
-    return this;
-  }
 
   eventsAccepted(source: EventSource, count: number): void {
     this.accepted.inc({ source }, count);

@@ -1,7 +1,8 @@
-import { Counter, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter } from 'prom-client';
 
 /** What the browser-facing front door adds to ingest's metrics: refused origins and the SDK's own telemetry. */
-export class SdkMetrics {
+export class SdkMetrics extends MetricSet {
   private readonly originsRefused = new Counter({
     name: 'touchstream_ingest_origins_refused_total',
     help: 'Browser requests (and preflights) refused with 403 because their Origin is not in INGEST_CORS_ORIGINS',
@@ -13,12 +14,6 @@ export class SdkMetrics {
     help: "Requests to /v1/m, the browser SDK's own telemetry: answered 200 and discarded",
     registers: [],
   });
-
-  registerIn(registry: Registry): this {
-    registry.registerMetric(this.originsRefused);
-    registry.registerMetric(this.telemetry);
-    return this;
-  }
 
   originRefused(kind: 'preflight' | 'request'): void {
     this.originsRefused.inc({ kind });

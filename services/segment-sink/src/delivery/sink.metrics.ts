@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
 import type { DeliveryItem } from '../domain/delivery-item';
 import type { DispatcherObserver, DispatcherStatus } from './dispatcher';
@@ -9,7 +10,7 @@ const BYTES_BUCKETS = [1_000, 10_000, 50_000, 100_000, 200_000, 300_000, 400_000
 const EVENTS_BUCKETS = [1, 10, 50, 100, 250, 500, 1_000, 2_500];
 
 /** The sink's Prometheus metrics (/metrics), registered in the service's own registry. */
-export class SinkMetrics implements DispatcherObserver, MarkObserver {
+export class SinkMetrics extends MetricSet implements DispatcherObserver, MarkObserver {
   private readonly sentEvents = new Counter({
     name: 'touchstream_sink_events_sent_total',
     help: 'Events Segment answered 2xx for, by call',
@@ -87,7 +88,22 @@ export class SinkMetrics implements DispatcherObserver, MarkObserver {
     registers: [],
   });
 
+  private readonly requestsInFlight = new Gauge({
+    name: 'touchstream_sink_requests_in_flight',
+    help: 'Requests to Segment not answered yet',
+    registers: [],
+    collect: () => {
+      const current = this.status?.();
+      if (!current) return;
+      this.requestsInFlight.set(current.inFlightRequests);
+      this.queued.set(current.queuedEvents);
+      this.inFlight.set(current.inFlightEvents);
+    },
+  });
+  private status: (() => DispatcherStatus) | undefined;
+
   constructor() {
+    super();
     // Shown at 0 from the start (a loss is what an alert would watch for); a track mark is a row
     // of its own, so it has no no-row case.
     for (const [call, reason] of [
@@ -98,36 +114,9 @@ export class SinkMetrics implements DispatcherObserver, MarkObserver {
       this.lostMarks.inc({ call, reason }, 0);
   }
 
-  registerIn(registry: Registry, status: () => DispatcherStatus): this {
-    registry.registerMetric(this.sentEvents);
-    registry.registerMetric(this.sentBatches);
-    registry.registerMetric(this.sentBytes);
-    registry.registerMetric(this.batchBytes);
-    registry.registerMetric(this.batchEvents);
-    registry.registerMetric(this.retries);
-    registry.registerMetric(this.deadLetters);
-    registry.registerMetric(this.requestDuration);
-    registry.registerMetric(this.skipped);
-    registry.registerMetric(this.coalescedEvents);
-    registry.registerMetric(this.trimmedEvents);
-    registry.registerMetric(this.lostMarks);
-    registry.registerMetric(this.queued);
-    registry.registerMetric(this.inFlight);
-    const queued = this.queued;
-    const inFlight = this.inFlight;
-    registry.registerMetric(
-      new Gauge({
-        name: 'touchstream_sink_requests_in_flight',
-        help: 'Requests to Segment not answered yet',
-        registers: [],
-        collect() {
-          const current = status();
-          this.set(current.inFlightRequests);
-          queued.set(current.queuedEvents);
-          inFlight.set(current.inFlightEvents);
-        },
-      }),
-    );
+  /** Where the in-flight gauges read the dispatcher's state when /metrics is scraped. */
+  reportStatusOf(status: () => DispatcherStatus): this {
+    this.status = status;
     return this;
   }
 

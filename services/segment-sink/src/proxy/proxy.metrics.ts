@@ -1,10 +1,11 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { MetricSet } from '@touchstream/platform';
+import { Counter, Histogram } from 'prom-client';
 import type { RetryReason } from '@touchstream/segment-delivery';
 import type { DeliveryItem } from '../domain/delivery-item';
 import type { DispatcherObserver } from '../delivery/dispatcher';
 
 /** The first-party proxy's own series: what it forwarded, skipped, retried and dead-lettered. */
-export class ProxyMetrics implements DispatcherObserver {
+export class ProxyMetrics extends MetricSet implements DispatcherObserver {
   private readonly forwarded = new Counter({
     name: 'touchstream_proxy_events_forwarded_total',
     help: 'SDK events Segment answered 2xx for, by call',
@@ -36,15 +37,6 @@ export class ProxyMetrics implements DispatcherObserver {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [],
   });
-
-  registerIn(registry: Registry): this {
-    registry.registerMetric(this.forwarded);
-    registry.registerMetric(this.skipped);
-    registry.registerMetric(this.retries);
-    registry.registerMetric(this.deadLetters);
-    registry.registerMetric(this.requestDuration);
-    return this;
-  }
 
   skippedEvents(source: string, count: number): void {
     this.skipped.inc({ source }, count);
