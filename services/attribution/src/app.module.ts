@@ -17,8 +17,7 @@ import {
   metricsProvider,
   tracingSettingsFrom,
 } from '@touchstream/platform';
-import { ATTRIBUTION_OPTIONS, attributionOptionsFrom } from './attribution-options';
-import type { AttributionConfig } from './config';
+import { ATTRIBUTION_OPTIONS, attributionOptionsFrom, type AttributionConfig } from './config';
 import { AttributionMetrics } from './projection/attribution.metrics';
 import { ATTRIBUTION_EVENTS, AttributionProjector } from './projection/attribution.projection';
 import { AttributionEvents, attributionRebuild, attributionSubscription } from './projection/attribution.events';

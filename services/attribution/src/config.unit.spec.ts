@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@touchstream/platform';
-import { attributionOptionsFrom } from './attribution-options';
-import { attributionConfigSchema } from './config';
+import { attributionConfigSchema, attributionOptionsFrom } from './config';
 
 describe('attribution config', () => {
   it('has documented defaults', () => {

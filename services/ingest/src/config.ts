@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnv, emptyAsUndefined, portSchema } from '@touchstream/platform';
 import { parseCorsOrigins } from './domain/cors';
+import type { IngestSettings } from './domain/ingestor';
 
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
 
@@ -64,3 +65,20 @@ export const ingestConfigSchema = z.object({
   INGEST_CORS_ORIGINS: corsOriginsSchema,
 });
 export type IngestConfig = z.output<typeof ingestConfigSchema>;
+
+/** The service's settings, derived once from the validated config. */
+export function ingestSettingsFrom(config: IngestConfig): IngestSettings {
+  return {
+    limits: {
+      maxEventBytes: config.INGEST_MAX_EVENT_BYTES,
+      maxRequestBytes: config.INGEST_MAX_REQUEST_BYTES,
+      maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS,
+    },
+    writeKeys: config.INGEST_WRITE_KEYS,
+    sharedSecret: config.SEGMENT_SHARED_SECRET,
+    signatureScope: config.SEGMENT_SIGNATURE_SCOPE,
+    ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
+    retryAfterSeconds: config.INGEST_RETRY_AFTER_SECONDS,
+    maxPendingEvents: config.INGEST_MAX_PENDING_EVENTS,
+  };
+}

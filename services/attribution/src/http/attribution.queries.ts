@@ -12,7 +12,7 @@ import {
   type TouchState,
 } from '../domain';
 import { quoteIdent } from '@touchstream/database';
-import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
+import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../config';
 
 export interface SessionView {
   sessionId: string;

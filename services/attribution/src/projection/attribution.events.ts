@@ -6,7 +6,7 @@ import { FencedRebuild, type OutboxRelay } from '@touchstream/eventing';
 import type { ConsumedMessage, KafkaRuntime } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
 import { ConsumeBatches, type BatchSubscription, type KafkaBatchTransport } from '@touchstream/platform';
-import type { AttributionOptions } from '../attribution-options';
+import type { AttributionOptions } from '../config';
 import type { PageClassifier } from '../domain';
 import { ATTRIBUTION_EVENTS, AttributionProjector } from './attribution.projection';
 import { AttributionRebuiltProjection } from './attribution.rebuild';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime, type ConsumedMessage } from '@touchstream/kafka';
-import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../attribution-options';
+import { ATTRIBUTION_OPTIONS, type AttributionOptions } from '../config';
 import { applyAttributionBatch, type BatchContext, type BatchOutcome } from './attribution-batch';
 import type { AttributionMessage } from './messages';
 import { PageClassifier } from '../domain';
