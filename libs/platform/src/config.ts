@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { databaseConnection } from '@touchstream/database';
 import { parseBrokers, SASL_MECHANISMS } from '@touchstream/kafka';
 import { describeConfigIssues } from './config-problems';
+import { emptyAsUndefined } from './empty-as-undefined';
 import { resolveSecretFiles } from './secret-files';
 import { tracingEnv } from './tracing/tracing-config';
 
@@ -64,10 +65,10 @@ export function connectionProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+export { emptyAsUndefined };
+
 /** 0 asks the OS for a free port (tests). */
 export const portSchema = z.coerce.number().int().min(0).max(65_535);
-/** An empty variable (`X=` in an env file) means unset, so the default applies. */
-export const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 /** true/false, 1/0, yes/no. */
 export const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));

@@ -6,7 +6,7 @@ import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
 import { startTracing } from './tracing/otel-tracing';
 import { TRACING, type Tracing } from './tracing/tracing';
-import type { TracingSettings } from './tracing/tracing-config';
+import { tracingSettingsFrom, type TracingEnv, type TracingSettings } from './tracing/tracing-config';
 
 /** Exports the spans still queued once everything else stopped (the last batches' spans included). */
 @Injectable()
@@ -30,10 +30,29 @@ export interface PlatformOptions {
   tracing?: TracingSettings | null;
 }
 
+/** The validated settings PlatformModule reads from a service's config (commonEnv's). */
+export interface PlatformEnv extends TracingEnv {
+  LOG_LEVEL?: LogLevel;
+  DEBUG_TOKEN?: string | undefined;
+  ADMIN_TOKEN?: string | undefined;
+}
+
 /** What every service has: JSON logger, /health, /ready, /metrics, the debug- and admin-token guards, and its Tracing. */
 @Global()
 @Module({})
 export class PlatformModule {
+  /** forService with the logging, tokens and tracing of a service's validated config. */
+  static forConfig(service: string, config: PlatformEnv, logger?: Logger): DynamicModule {
+    return PlatformModule.forService({
+      service,
+      logLevel: config.LOG_LEVEL,
+      debugToken: config.DEBUG_TOKEN,
+      adminToken: config.ADMIN_TOKEN,
+      logger,
+      tracing: tracingSettingsFrom(config, service),
+    });
+  }
+
   static forService(options: PlatformOptions): DynamicModule {
     const logger = options.logger ?? new Logger({ service: options.service, level: options.logLevel });
     return {

@@ -15,7 +15,6 @@ import {
   databaseSettingsFrom,
   kafkaSettingsFrom,
   metricsProvider,
-  tracingSettingsFrom,
 } from '@touchstream/platform';
 import { ATTRIBUTION_OPTIONS, attributionOptionsFrom, type AttributionConfig } from './config';
 import { AttributionMetrics } from './projection/attribution.metrics';
@@ -44,14 +43,7 @@ export class AttributionAppModule {
     return {
       module: AttributionAppModule,
       imports: [
-        PlatformModule.forService({
-          service: SERVICE_NAME,
-          logLevel: config.LOG_LEVEL,
-          debugToken: config.DEBUG_TOKEN,
-          adminToken: config.ADMIN_TOKEN,
-          logger: overrides.logger,
-          tracing: tracingSettingsFrom(config, SERVICE_NAME),
-        }),
+        PlatformModule.forConfig(SERVICE_NAME, config, overrides.logger),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.rawEvents, TOPICS.identityLinks, TOPICS.touches, TOPICS.userSources],

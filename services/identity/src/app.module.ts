@@ -13,7 +13,6 @@ import {
   databaseSettingsFrom,
   kafkaSettingsFrom,
   metricsProvider,
-  tracingSettingsFrom,
 } from '@touchstream/platform';
 import { IDENTITY_CONFIG, type IdentityConfig } from './config';
 import { IdentityDebugController } from './http/identity-debug.controller';
@@ -41,14 +40,7 @@ export class IdentityAppModule {
     return {
       module: IdentityAppModule,
       imports: [
-        PlatformModule.forService({
-          service: SERVICE_NAME,
-          logLevel: config.LOG_LEVEL,
-          debugToken: config.DEBUG_TOKEN,
-          adminToken: config.ADMIN_TOKEN,
-          logger: options.logger,
-          tracing: tracingSettingsFrom(config, SERVICE_NAME),
-        }),
+        PlatformModule.forConfig(SERVICE_NAME, config, options.logger),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.rawEvents, TOPICS.identityLinks],

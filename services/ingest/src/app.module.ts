@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@touchstream/contracts';
 import { Logger } from '@touchstream/logging';
-import { KafkaModule, PlatformModule, kafkaSettingsFrom, metricsProvider, tracingSettingsFrom } from '@touchstream/platform';
+import { KafkaModule, PlatformModule, kafkaSettingsFrom, metricsProvider } from '@touchstream/platform';
 import { ingestSettingsFrom, type IngestConfig } from './config';
 import { brokerHealthProvider, ingestorProvider } from './ingest.providers';
 import { CORS_POLICY, IngestCors } from './http/cors';
@@ -24,14 +24,7 @@ export class IngestAppModule {
     return {
       module: IngestAppModule,
       imports: [
-        PlatformModule.forService({
-          service: SERVICE_NAME,
-          logLevel: config.LOG_LEVEL,
-          debugToken: config.DEBUG_TOKEN,
-          adminToken: config.ADMIN_TOKEN,
-          logger: options.logger,
-          tracing: tracingSettingsFrom(config, SERVICE_NAME),
-        }),
+        PlatformModule.forConfig(SERVICE_NAME, config, options.logger),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: [TOPICS.rawEvents, TOPICS.rejectedEvents],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emptyAsUndefined } from '../empty-as-undefined';
 
 /** Where a service sends its spans, when tracing is on. */
 export interface TracingSettings {
@@ -9,8 +10,6 @@ export interface TracingSettings {
   /** Sent with every export (a collector's API key, a tenant). */
   headers: Record<string, string>;
 }
-
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 /** An OTLP/HTTP address: http or https only (the exporter speaks nothing else). */
 const otlpUrl = (name: string) =>
