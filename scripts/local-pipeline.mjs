@@ -91,7 +91,7 @@ export class LocalPipeline {
   }
 
   get dryRunFile() {
-    // As the sink resolves it (services/segment-sink/src/sink-settings.ts).
+    // As the sink resolves it (services/segment-sink/src/config.ts).
     return resolve(this.env.DATA_DIR || DEFAULT_DATA_DIR, this.env.SINK_DRY_RUN_FILE || 'segment-dry-run.ndjson');
   }
 

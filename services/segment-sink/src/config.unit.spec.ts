@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isTouchstreamCall } from '@touchstream/contracts';
 import { ConfigError, loadConfig } from '@touchstream/platform';
-import { segmentSinkConfigSchema } from './config';
-import { sinkSettingsFrom } from './sink-settings';
+import { segmentSinkConfigSchema, sinkSettingsFrom } from './config';
 
 const load = (env: Record<string, string>) => loadConfig(segmentSinkConfigSchema, env);
 

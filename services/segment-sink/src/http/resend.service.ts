@@ -1,9 +1,10 @@
-import { TOUCH_TYPE, touchEventId, type SubjectType, type Touch, type TouchData, type UserSources } from '@touchstream/contracts';
-import { RetriableError } from '@touchstream/kafka';
-import type { BuiltCall, CallBuilder } from '../domain/call-builder';
+import { Inject, Injectable } from '@nestjs/common';
+import { TOPICS, TOUCH_TYPE, touchEventId, type SubjectType, type Touch, type TouchData, type UserSources } from '@touchstream/contracts';
+import { KafkaRuntime, RetriableError } from '@touchstream/kafka';
+import { CallBuilder, type BuiltCall } from '../domain/call-builder';
 import { storedOrigin } from '../domain/delivery-item';
-import type { StreamHandler } from '../projection/stream-handler';
-import type { SinkStore } from '../projection/sink.store';
+import { StreamHandler } from '../projection/stream-handler';
+import { SinkStore } from '../projection/sink.store';
 
 /** How long an on-demand re-send waits for Segment before answering "still going". */
 const RESEND_WAIT_MS = 20_000;
@@ -25,14 +26,21 @@ export interface ResendAnswer {
  * is a harmless duplicate; a `resendId` salts them, for a re-send that must get through that
  * window (the same resendId is deduplicated again, so retrying the request is safe).
  */
+@Injectable()
 export class ResendService {
+  /** The topics a re-sent call's origin names: where its fact or touch was read from. */
+  private readonly factsTopic: string;
+  private readonly touchesTopic: string;
+
   constructor(
-    private readonly store: SinkStore,
-    private readonly builder: CallBuilder,
-    private readonly handler: StreamHandler,
-    private readonly factsTopic: string,
-    private readonly touchesTopic: string,
-  ) {}
+    @Inject(SinkStore) private readonly store: SinkStore,
+    @Inject(CallBuilder) private readonly builder: CallBuilder,
+    @Inject(StreamHandler) private readonly handler: StreamHandler,
+    @Inject(KafkaRuntime) runtime: KafkaRuntime,
+  ) {
+    this.factsTopic = runtime.topic(TOPICS.userSources);
+    this.touchesTopic = runtime.topic(TOPICS.touches);
+  }
 
   async identifyUser(userId: string, resendId?: string): Promise<ResendAnswer> {
     const fact = await this.store.factOf('user', userId);

@@ -1,8 +1,10 @@
-import type { BackfillFlusher } from '../projection/backfill-flusher';
-import type { Dispatcher, DispatcherStatus } from '../delivery/dispatcher';
-import type { SinkSettings } from '../sink-settings';
-import type { MarkWriter } from '../projection/mark-writer';
-import type { SinkStore } from '../projection/sink.store';
+import { Inject, Injectable } from '@nestjs/common';
+import { BackfillFlusher } from '../projection/backfill-flusher';
+import { Dispatcher, type DispatcherStatus } from '../delivery/dispatcher';
+import { SINK_SETTINGS, type SinkSettings } from '../config';
+import { MarkWriter } from '../projection/mark-writer';
+import { SinkStore } from '../projection/sink.store';
+import { SEGMENT_TRANSPORT, type SegmentTransport } from '../segment/segment-transport';
 
 export interface SinkStatus {
   mode: 'live' | 'backfill';
@@ -28,17 +30,23 @@ export interface SinkStatus {
 }
 
 /** GET /segment/status: the dispatcher's counters since boot, and what Postgres says is pending. */
+@Injectable()
 export class SinkStatusService {
   private readonly since = new Date().toISOString();
+  /** Where the batches go: Segment's URL, or the dry-run file. */
+  private readonly target: string;
 
   constructor(
-    private readonly dispatcher: Dispatcher,
-    private readonly store: SinkStore,
-    private readonly marks: MarkWriter,
-    private readonly settings: SinkSettings,
-    private readonly target: string,
-    private readonly flusher: BackfillFlusher | null,
-  ) {}
+    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
+    @Inject(SinkStore) private readonly store: SinkStore,
+    @Inject(MarkWriter) private readonly marks: MarkWriter,
+    @Inject(SINK_SETTINGS) private readonly settings: SinkSettings,
+    @Inject(SEGMENT_TRANSPORT) transport: SegmentTransport,
+    /** Null in live mode (a backfill only has one). */
+    @Inject(BackfillFlusher) private readonly flusher: BackfillFlusher | null,
+  ) {
+    this.target = transport.description;
+  }
 
   async status(): Promise<SinkStatus> {
     const current = this.dispatcher.status();

@@ -2,7 +2,7 @@ import { TOPICS, touchSchema, userSourcesSchema, type Touch, type UserSources } 
 import { jsonDecoder, type ConsumedMessage, type KafkaRuntime } from '@touchstream/kafka';
 import type { BatchSubscription } from '@touchstream/platform';
 import { decideIdentify } from '@touchstream/segment-delivery';
-import type { SinkSettings } from '../sink-settings';
+import type { SinkSettings } from '../config';
 import type { BackfillFlusher } from './backfill-flusher';
 import type { StreamHandler } from './stream-handler';
 

@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Touch, UserSources } from '@touchstream/contracts';
 import { valueText, type ConsumedMessage } from '@touchstream/kafka';
 import {
@@ -10,12 +11,13 @@ import {
   type IdentifyFact,
   type SubjectState,
 } from '@touchstream/segment-delivery';
-import type { BuiltCall, CallBuilder } from '../domain/call-builder';
+import { SINK_SETTINGS, type SinkSettings } from '../config';
+import { CallBuilder, type BuiltCall } from '../domain/call-builder';
 import type { DeliveryItem, DeliveryReport, EventOrigin } from '../domain/delivery-item';
-import type { Dispatcher } from '../delivery/dispatcher';
-import type { SinkMetrics } from '../delivery/sink.metrics';
-import type { MarkWriter } from './mark-writer';
-import type { IdentifyHandling, IdentifyMarkRow, SinkStore } from './sink.store';
+import { Dispatcher } from '../delivery/dispatcher';
+import { SinkMetrics } from '../delivery/sink.metrics';
+import { MarkWriter } from './mark-writer';
+import { SinkStore, type IdentifyHandling, type IdentifyMarkRow } from './sink.store';
 
 /** Skips recorded as handled, so the backfill flush and a redelivery do not look at them again. */
 const RECORDED_SKIPS = new Set<string>(['unchanged', 'cleared', 'anonymous-identified', 'anonymous-disabled']);
@@ -45,16 +47,23 @@ export function originOf(message: ConsumedMessage<{ id: string }>): EventOrigin 
  * what cannot be sent, and hand the rest to the dispatcher. Resolves only when Segment answered 2xx
  * for every call, or it was dead-lettered: only then may the offsets be committed.
  */
+@Injectable()
 export class StreamHandler {
+  private readonly decisions: DecisionSettings;
+  /** How long a consumer batch waits for Segment (settings.deliveryBudgetMs). */
+  private readonly budgetMs: number;
+
   constructor(
-    private readonly store: SinkStore,
-    private readonly marks: MarkWriter,
-    private readonly builder: CallBuilder,
-    private readonly dispatcher: Dispatcher,
-    private readonly metrics: SinkMetrics,
-    private readonly decisions: DecisionSettings,
-    private readonly budgetMs: number,
-  ) {}
+    @Inject(SinkStore) private readonly store: SinkStore,
+    @Inject(MarkWriter) private readonly marks: MarkWriter,
+    @Inject(CallBuilder) private readonly builder: CallBuilder,
+    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
+    @Inject(SinkMetrics) private readonly metrics: SinkMetrics,
+    @Inject(SINK_SETTINGS) settings: Pick<SinkSettings, 'decisions' | 'deliveryBudgetMs'>,
+  ) {
+    this.decisions = settings.decisions;
+    this.budgetMs = settings.deliveryBudgetMs;
+  }
 
   async handleFacts(messages: readonly ConsumedMessage<UserSources>[], decide: IdentifyDecider): Promise<DeliveryReport> {
     const keyed = messages.map((message) => ({ ...message.value.data, message }));

@@ -8,7 +8,7 @@ import type { DeliveryItem } from '../domain/delivery-item';
 import { Dispatcher } from '../delivery/dispatcher';
 import { HttpSegmentTransport } from '../segment/http-transport';
 import type { SegmentTransport } from '../segment/segment-transport';
-import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../sink-settings';
+import { SERVICE_VERSION, type ProxySettings, type SinkSettings } from '../config';
 import { forwardCall, forwardableSchema, shouldForward, type Forwardable } from '../domain/forwarding';
 import { ProxyMetrics } from './proxy.metrics';
 
