@@ -12,7 +12,6 @@ import {
   databaseSettingsFrom,
   kafkaSettingsFrom,
   metricsProvider,
-  tracingSettingsFrom,
 } from '@touchstream/platform';
 import { SERVICE_NAME, SINK_SETTINGS, sinkSettingsFrom, type SegmentSinkConfig } from './config';
 import { SinkMetrics } from './delivery/sink.metrics';
@@ -51,14 +50,7 @@ export class SegmentSinkAppModule {
     return {
       module: SegmentSinkAppModule,
       imports: [
-        PlatformModule.forService({
-          service: SERVICE_NAME,
-          logLevel: config.LOG_LEVEL,
-          debugToken: config.DEBUG_TOKEN,
-          adminToken: config.ADMIN_TOKEN,
-          logger: overrides.logger,
-          tracing: tracingSettingsFrom(config, SERVICE_NAME),
-        }),
+        PlatformModule.forConfig(SERVICE_NAME, config, overrides.logger),
         KafkaModule.forRoot({
           settings: kafkaSettingsFrom(config, SERVICE_NAME),
           topics: settings.proxy.enabled ? [TOPICS.touches, TOPICS.userSources, TOPICS.rawEvents] : [TOPICS.touches, TOPICS.userSources],
