@@ -108,9 +108,6 @@ const SIZE_EXCEPTIONS = [
     files: ['services/archive-import/src/cli/import-command.ts', 'services/archive-import/src/importer.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
-  // The dispatcher owns the in-flight, rate-limit and retry state of one delivery loop; to be split
-  // into the loop and its batch bookkeeping.
-  { files: ['services/segment-sink/src/delivery/dispatcher.ts'], rules: { 'max-lines': 'off' } },
 ];
 
 export default tseslint.config(
