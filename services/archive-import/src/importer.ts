@@ -9,8 +9,9 @@ import type { WarehouseTable } from './formats/warehouse';
 import { readContent, inspectFile, type InputFileInfo } from './input/content';
 import type { InputFormat } from './input/detect';
 import type { DiscoveredFile } from './input/discover';
+import type { Batch } from './pipeline/batch';
 import { BatchPipeline } from './pipeline/batch-pipeline';
-import type { ProcessContext } from './pipeline/process-records';
+import type { ProcessContext, ProcessedRecords } from './pipeline/process-records';
 import type { RecordProcessor } from './pipeline/processor';
 import type { RecordSink } from './pipeline/sink';
 import type { TimeWindow } from './pipeline/time-window';
@@ -133,41 +134,29 @@ function empty(file: string, status: FileSummary['status'], message?: string): F
   return { file, status, records: 0, imported: 0, rejected: 0, filtered: 0, ...(message ? { message } : {}) };
 }
 
+/** Decides from the file's checkpoint whether to import it, resume it, skip it or refuse it, then does. */
 async function importFile(info: InputFileInfo, format: InputFormat, options: ImportOptions, deps: ImportDeps): Promise<FileSummary> {
-  const { stats, sink, logger } = deps;
   const path = info.path;
-  const target: CheckpointTarget = { topic: sink.rawTopic ?? '(dry run)', ...options.windowText };
+  const target: CheckpointTarget = { topic: deps.sink.rawTopic ?? '(dry run)', ...options.windowText };
   const fingerprint = { size: info.size, mtimeMs: info.mtimeMs };
   const store = options.checkpoints;
-  let stored: Checkpoint | undefined;
-  if (store) {
-    const read = await store.read(path).catch((error: unknown) => {
-      throw new CheckpointError(store.pathFor(path), error);
-    });
-    if (read.unreadable)
-      logger.warn('ignoring an unreadable checkpoint; importing the file from the beginning', {
-        file: path,
-        checkpoint: store.pathFor(path),
-      });
-    stored = read.checkpoint;
-  }
+  const stored = store ? await readCheckpoint(store, path, deps.logger) : undefined;
   const decision = decideResume(stored, { fingerprint, target }, { restart: options.restart });
   const base = { file: path, format, compression: info.compression };
   if (decision.action === 'refuse') {
-    stats.doneBytes += info.size;
+    deps.stats.doneBytes += info.size;
     return { ...empty(path, 'failed', decision.reason), ...base };
   }
   if (decision.action === 'skip') {
-    stats.doneBytes += info.size;
-    const { checkpoint } = decision;
+    deps.stats.doneBytes += info.size;
     return {
       ...empty(path, 'skipped', `${decision.reason}; pass --restart to import it again`),
       ...base,
-      checkpoint: { line: checkpoint.line, records: checkpoint.records, offset: checkpoint.offset, complete: true },
+      checkpoint: { ...position(decision.checkpoint), complete: true },
     };
   }
   const from = decision.action === 'resume' ? decision.from : undefined;
-  let checkpoint: Checkpoint = from ?? {
+  const checkpoint: Checkpoint = from ?? {
     version: 1,
     file: path,
     fingerprint,
@@ -183,90 +172,155 @@ async function importFile(info: InputFileInfo, format: InputFormat, options: Imp
     complete: false,
     updatedAt: deps.now().toISOString(),
   };
-  const saveCheckpoint = async () => {
-    if (!store) return;
-    try {
-      await store.write(checkpoint);
-    } catch (error) {
-      throw new CheckpointError(store.pathFor(path), error);
-    }
-  };
   // Before anything is sent: a folder where checkpoints cannot be written fails here, not after a batch.
-  await saveCheckpoint();
-  const summary: FileSummary = { ...empty(path, options.dryRun ? 'validated' : from ? 'resumed' : 'imported'), ...base };
-  if (from) summary.resumedFrom = { line: from.line, records: from.records, offset: from.offset };
-  if (from && info.compression === 'none') stats.doneBytes += Math.min(from.offset, info.size);
-  stats.file = path;
+  await saveCheckpoint(store, path, checkpoint);
+  return new FileImport({ info, format, from, checkpoint }, options, deps).run();
+}
 
-  const splitter = makeSplitter(path, format, from, options);
-  const context: ProcessContext = { channel: path, now: deps.now(), window: options.window };
-  const pipeline = new BatchPipeline({
-    processor: deps.processor,
-    maxQueuedJobs: deps.maxQueuedJobs,
-    batchSize: options.batchSize,
-    deliver: async (batch) => {
-      try {
-        await sink.send(batch.accepted, batch.rejected);
-      } catch (error) {
-        throw new DeliveryError(error);
-      }
-      const counts = batch.counts();
-      checkpoint = advance(checkpoint, counts, deps.now());
-      if (!checkpoint.csv && splitter.headerInfo?.()) checkpoint = { ...checkpoint, csv: splitter.headerInfo?.() };
-      await saveCheckpoint();
-      stats.imported += counts.imported;
-      summary.imported += counts.imported;
-      summary.rejected += counts.rejected;
-      summary.filtered += counts.filtered;
-      summary.records += counts.records;
-    },
-    onProcessed: (processed) => {
-      stats.records += processed.records;
-      stats.rejected += processed.rejected.length;
-      stats.filtered += processed.filtered;
-      for (const rejection of processed.rejections) deps.onRejection?.({ file: path, line: rejection.line, reason: rejection.reason });
-    },
+async function readCheckpoint(store: CheckpointStore, path: string, logger: Logger): Promise<Checkpoint | undefined> {
+  const read = await store.read(path).catch((error: unknown) => {
+    throw new CheckpointError(store.pathFor(path), error);
   });
-  const take = (records: SourceRecord[]) => {
-    const header = splitter.headerInfo?.();
-    if (header) context.csv = header;
-    return pipeline.take(records, { ...context, now: deps.now() });
-  };
+  if (read.unreadable)
+    logger.warn('ignoring an unreadable checkpoint; importing the file from the beginning', {
+      file: path,
+      checkpoint: store.pathFor(path),
+    });
+  return read.checkpoint;
+}
 
-  let stopped = false;
+async function saveCheckpoint(store: CheckpointStore | null, path: string, checkpoint: Checkpoint): Promise<void> {
+  if (!store) return;
   try {
-    for await (const chunk of readContent(path, info.compression, from?.offset ?? 0, (bytes) => (stats.doneBytes += bytes))) {
-      await take(splitter.push(chunk));
-      if (deps.shouldStop()) {
-        stopped = true;
-        break;
-      }
-    }
-    if (!stopped) await take(splitter.end());
+    await store.write(checkpoint);
   } catch (error) {
+    throw new CheckpointError(store.pathFor(path), error);
+  }
+}
+
+/** Where a file's import starts: `from` its checkpoint when it resumes, and the checkpoint it keeps. */
+interface FileStart {
+  info: InputFileInfo;
+  format: InputFormat;
+  from: Checkpoint | undefined;
+  checkpoint: Checkpoint;
+}
+
+/**
+ * One file streamed through the pipeline: its checkpoint moves on, and is written, after each
+ * batch Kafka acknowledged, and its summary counts what those batches held.
+ */
+class FileImport {
+  private readonly path: string;
+  private checkpoint: Checkpoint;
+  private readonly summary: FileSummary;
+  private readonly splitter: Splitter;
+  private readonly context: ProcessContext;
+  private readonly pipeline: BatchPipeline;
+
+  constructor(
+    private readonly start: FileStart,
+    private readonly options: ImportOptions,
+    private readonly deps: ImportDeps,
+  ) {
+    const { info, format, from } = start;
+    this.path = info.path;
+    this.checkpoint = start.checkpoint;
+    const status = options.dryRun ? 'validated' : from ? 'resumed' : 'imported';
+    this.summary = { ...empty(this.path, status), file: this.path, format, compression: info.compression };
+    if (from) this.summary.resumedFrom = { line: from.line, records: from.records, offset: from.offset };
+    this.splitter = makeSplitter(this.path, format, from, options);
+    this.context = { channel: this.path, now: deps.now(), window: options.window };
+    this.pipeline = new BatchPipeline({
+      processor: deps.processor,
+      maxQueuedJobs: deps.maxQueuedJobs,
+      batchSize: options.batchSize,
+      deliver: (batch) => this.deliver(batch),
+      onProcessed: (processed) => this.countProcessed(processed),
+    });
+  }
+
+  async run(): Promise<FileSummary> {
+    const { info, from } = this.start;
+    if (from && info.compression === 'none') this.deps.stats.doneBytes += Math.min(from.offset, info.size);
+    this.deps.stats.file = this.path;
+    let stopped: boolean;
+    try {
+      stopped = await this.readAll();
+    } catch (error) {
+      return this.readFailed(error);
+    }
+    if (stopped) {
+      // Only what is acknowledged counts; records read but not sent are read again on resume.
+      await this.pipeline.stop();
+      return { ...this.summary, status: 'interrupted', checkpoint: position(this.checkpoint) };
+    }
+    await this.pipeline.finish();
+    this.checkpoint = { ...this.checkpoint, complete: true, updatedAt: this.deps.now().toISOString() };
+    await saveCheckpoint(this.options.checkpoints, this.path, this.checkpoint);
+    return { ...this.summary, checkpoint: position(this.checkpoint) };
+  }
+
+  /** Reads the file to its end, or until a stop is asked for between chunks: true when stopped. */
+  private async readAll(): Promise<boolean> {
+    const { stats } = this.deps;
+    const { info, from } = this.start;
+    for await (const chunk of readContent(this.path, info.compression, from?.offset ?? 0, (bytes) => (stats.doneBytes += bytes))) {
+      await this.take(this.splitter.push(chunk));
+      if (this.deps.shouldStop()) return true;
+    }
+    await this.take(this.splitter.end());
+    return false;
+  }
+
+  private take(records: SourceRecord[]): Promise<void> {
+    const header = this.splitter.headerInfo?.();
+    if (header) this.context.csv = header;
+    return this.pipeline.take(records, { ...this.context, now: this.deps.now() });
+  }
+
+  private async readFailed(error: unknown): Promise<FileSummary> {
     if (error instanceof JsonArrayFormatError || error instanceof CsvFormatError || isReadError(error)) {
       // The records before the fault are good: import them, then report the file.
-      await pipeline.finish();
+      await this.pipeline.finish();
       return {
-        ...summary,
+        ...this.summary,
         status: 'failed',
-        message: `${(error as Error).message}; the records before it were ${options.dryRun ? 'validated' : 'imported'}`,
-        checkpoint: position(checkpoint),
+        message: `${(error as Error).message}; the records before it were ${this.options.dryRun ? 'validated' : 'imported'}`,
+        checkpoint: position(this.checkpoint),
       };
     }
     // What was acknowledged stays acknowledged: settle what is in flight before giving up.
-    await pipeline.abandon();
+    await this.pipeline.abandon();
     throw error;
   }
-  if (stopped) {
-    // Only what is acknowledged counts; records read but not sent are read again on resume.
-    await pipeline.stop();
-    return { ...summary, status: 'interrupted', checkpoint: position(checkpoint) };
+
+  /** Sends a batch; once Kafka acknowledged it, moves the checkpoint past it and counts it. */
+  private async deliver(batch: Batch): Promise<void> {
+    try {
+      await this.deps.sink.send(batch.accepted, batch.rejected);
+    } catch (error) {
+      throw new DeliveryError(error);
+    }
+    const counts = batch.counts();
+    this.checkpoint = advance(this.checkpoint, counts, this.deps.now());
+    if (!this.checkpoint.csv && this.splitter.headerInfo?.()) this.checkpoint = { ...this.checkpoint, csv: this.splitter.headerInfo?.() };
+    await saveCheckpoint(this.options.checkpoints, this.path, this.checkpoint);
+    this.deps.stats.imported += counts.imported;
+    this.summary.imported += counts.imported;
+    this.summary.rejected += counts.rejected;
+    this.summary.filtered += counts.filtered;
+    this.summary.records += counts.records;
   }
-  await pipeline.finish();
-  checkpoint = { ...checkpoint, complete: true, updatedAt: deps.now().toISOString() };
-  await saveCheckpoint();
-  return { ...summary, checkpoint: position(checkpoint) };
+
+  private countProcessed(processed: ProcessedRecords): void {
+    const { stats } = this.deps;
+    stats.records += processed.records;
+    stats.rejected += processed.rejected.length;
+    stats.filtered += processed.filtered;
+    for (const rejection of processed.rejections)
+      this.deps.onRejection?.({ file: this.path, line: rejection.line, reason: rejection.reason });
+  }
 }
 
 function position(checkpoint: Checkpoint) {

@@ -9,13 +9,13 @@ import { describeError, Logger } from '@touchstream/logging';
 import { CheckpointStore } from '../checkpoint/store';
 import { parseImportEnv, type ImportEnv } from '../config';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../formats/warehouse';
-import { discoverInputs, InputNotFoundError } from '../input/discover';
-import { importFiles } from '../importer';
+import { discoverInputs, InputNotFoundError, type DiscoveredFile } from '../input/discover';
+import { importFiles, type ImportOptions, type ImportResult } from '../importer';
 import { InlineProcessor, WorkerPoolProcessor, type RecordProcessor } from '../pipeline/processor';
 import { DryRunSink, KafkaSink, type RecordSink } from '../pipeline/sink';
 import { parseTimeWindow, type TimeWindow } from '../pipeline/time-window';
 import { createProgressReporter, type ProgressMode } from '../progress/reporter';
-import { newStats, recordsPerSecond } from '../progress/stats';
+import { newStats, recordsPerSecond, type RunStats } from '../progress/stats';
 import { formatSummary, totalsOf, type RejectionNote, type RunSummary } from '../summary';
 import { EXIT, EXIT_CODE_HELP } from './exit-codes';
 import { anyBrokerAnswers } from './reachability';
@@ -161,13 +161,33 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   const parsed = await parseCommandLine(argv, io);
   if (!parsed.ok) return parsed.exitCode;
   const { paths, flags } = parsed.value;
-  const usage = (message: string) => {
+  const inputs = await resolveInputs(paths, flags, io);
+  if (!inputs.ok) return inputs.exitCode;
+  const { env, window, files } = inputs.value;
+
+  const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
+  const opened = await openSink(env, flags.dryRun, logger, io);
+  if (!opened.ok) return opened.exitCode;
+  const { sink, runtime } = opened.value;
+
+  const outcome = await importWithProgress({ files, window, flags, sink, runtime, logger, io });
+  const summary = summarise(flags, sink, outcome);
+  io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  return summary.exitCode;
+}
+
+/** The environment, the time window and the files to read; or a usage error that says what is wrong. */
+async function resolveInputs(
+  paths: string[],
+  flags: ImportFlags,
+  io: CommandIo,
+): Promise<Parsed<{ env: ImportEnv; window: TimeWindow; files: DiscoveredFile[] }>> {
+  const usage = (message: string): Parsed<never> => {
     io.stderr.write(`error: ${message}\n`);
-    return EXIT.usage;
+    return { ok: false, exitCode: EXIT.usage };
   };
   const envResult = parseImportEnv(io.env);
   if (!envResult.ok) return usage(`invalid environment:\n${envResult.problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  const { env } = envResult;
   let window: TimeWindow;
   try {
     window = parseTimeWindow(flags.since, flags.until);
@@ -182,12 +202,33 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
     throw error;
   }
   if (files.length === 0) return usage(`no files found in ${paths.map((path) => userPath(path, io.env)).join(', ')}`);
+  return { ok: true, value: { env: envResult.env, window, files } };
+}
 
-  const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
-  const opened = await openSink(env, flags.dryRun, logger, io);
-  if (!opened.ok) return opened.exitCode;
-  const { sink, runtime } = opened.value;
+interface ImportRun {
+  files: DiscoveredFile[];
+  window: TimeWindow;
+  flags: ImportFlags;
+  sink: RecordSink;
+  /** Absent for --dry-run. */
+  runtime?: KafkaRuntime;
+  logger: Logger;
+  io: CommandIo;
+}
 
+interface ImportOutcome {
+  result: ImportResult;
+  stats: RunStats;
+  /** The first rejections, for the summary. */
+  rejections: RejectionNote[];
+}
+
+/**
+ * Imports the files with progress on stderr; a signal stops it after the batch in flight. The
+ * producer is shut down once the import ends, whichever way it ends.
+ */
+async function importWithProgress(run: ImportRun): Promise<ImportOutcome> {
+  const { files, flags, sink, runtime, logger, io } = run;
   const totalBytes = (await Promise.all(files.map((file) => stat(file.path)))).reduce((sum, info) => sum + info.size, 0);
   const stats = newStats(Date.now(), files.length, totalBytes);
   const reporter = createProgressReporter(stats, { mode: flags.progress, stream: io.stderr, intervalMs: flags.progressInterval * 1000 });
@@ -203,33 +244,18 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   reporter.start();
   let result;
   try {
-    result = await importFiles(
-      files,
-      {
-        dryRun: flags.dryRun,
-        window,
-        windowText: { since: flags.since ?? null, until: flags.until ?? null },
-        batchSize: flags.batchSize,
-        checkpoints:
-          flags.dryRun || !flags.checkpoint
-            ? null
-            : new CheckpointStore(flags.checkpointDir === undefined ? undefined : userPath(flags.checkpointDir, io.env)),
-        restart: flags.restart,
-        csvTable: flags.csvTable,
+    result = await importFiles(files, importOptions(run), {
+      sink,
+      processor,
+      maxQueuedJobs,
+      stats,
+      logger,
+      now: () => new Date(),
+      shouldStop: () => stopRequested,
+      onRejection: (note) => {
+        if (rejections.length < SHOWN_REJECTIONS) rejections.push(note);
       },
-      {
-        sink,
-        processor,
-        maxQueuedJobs,
-        stats,
-        logger,
-        now: () => new Date(),
-        shouldStop: () => stopRequested,
-        onRejection: (note) => {
-          if (rejections.length < SHOWN_REJECTIONS) rejections.push(note);
-        },
-      },
-    );
+    });
   } catch (error) {
     reporter.stop();
     logger.error('import failed', describeError(error));
@@ -243,13 +269,32 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   await runtime
     ?.shutdown()
     .catch((error: unknown) => logger.warn('producer did not shut down cleanly', describeError(error, { stack: false })));
+  return { result, stats, rejections };
+}
 
+function importOptions({ flags, window, io }: ImportRun): ImportOptions {
+  return {
+    dryRun: flags.dryRun,
+    window,
+    windowText: { since: flags.since ?? null, until: flags.until ?? null },
+    batchSize: flags.batchSize,
+    checkpoints:
+      flags.dryRun || !flags.checkpoint
+        ? null
+        : new CheckpointStore(flags.checkpointDir === undefined ? undefined : userPath(flags.checkpointDir, io.env)),
+    restart: flags.restart,
+    csvTable: flags.csvTable,
+  };
+}
+
+/** The run's summary (stdout) and its exit code. */
+function summarise(flags: ImportFlags, sink: RecordSink, { result, stats, rejections }: ImportOutcome): RunSummary {
   const now = Date.now();
   const totals = totalsOf(result.files);
   const failedFiles = result.files.some((file) => file.status === 'failed');
   const exitCode = exitCodeOf(result.outcome, failedFiles, flags.failOnRejected && totals.rejected > 0);
   const cpu = process.cpuUsage();
-  const summary: RunSummary = {
+  return {
     dryRun: flags.dryRun,
     topics: sink.rawTopic && sink.rejectedTopic ? { raw: sink.rawTopic, rejected: sink.rejectedTopic } : null,
     files: result.files,
@@ -264,6 +309,4 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
     outcome: result.outcome,
     exitCode,
   };
-  io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-  return exitCode;
 }
