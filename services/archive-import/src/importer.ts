@@ -1,10 +1,11 @@
 import type { Logger } from '@touchstream/logging';
 import { advance, decideResume, type Checkpoint, type CheckpointTarget } from './checkpoint/checkpoint';
+import { CheckpointError, position, readCheckpoint, saveCheckpoint } from './checkpoint/file-checkpoint';
 import type { CheckpointStore } from './checkpoint/store';
-import { CsvFormatError, CsvSplitter } from './formats/csv';
-import { JsonArrayFormatError, JsonArraySplitter } from './formats/json-array';
-import { LineSplitter } from './formats/ndjson';
-import { DEFAULT_MAX_RECORD_BYTES, type SourceRecord } from './formats/source-record';
+import { CsvFormatError } from './formats/csv';
+import { JsonArrayFormatError } from './formats/json-array';
+import type { SourceRecord } from './formats/source-record';
+import { makeSplitter, type Splitter } from './formats/splitter';
 import type { WarehouseTable } from './formats/warehouse';
 import { readContent, inspectFile, type InputFileInfo } from './input/content';
 import type { InputFormat } from './input/detect';
@@ -49,43 +50,11 @@ export interface ImportResult {
   outcome: 'completed' | 'interrupted' | 'kafka-error' | 'checkpoint-error';
 }
 
-/** A checkpoint could not be read or written (read-only folder, full disk): stop rather than import without one. */
-export class CheckpointError extends Error {
-  constructor(path: string, cause: unknown) {
-    super(`cannot use the checkpoint ${path}: ${(cause as Error)?.message ?? String(cause)}; use --checkpoint-dir or --no-checkpoint`, {
-      cause,
-    });
-    this.name = 'CheckpointError';
-  }
-}
-
 /** Kafka refused or timed out a batch: stop, the checkpoint already holds the last good position. */
 export class DeliveryError extends Error {
   constructor(cause: unknown) {
     super(`Kafka did not acknowledge a batch: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'DeliveryError';
-  }
-}
-
-interface Splitter {
-  push(chunk: Buffer): SourceRecord[];
-  end(): SourceRecord[];
-  headerInfo?(): { columns: string[]; table: WarehouseTable } | undefined;
-}
-
-function makeSplitter(file: string, format: InputFormat, from: Checkpoint | undefined, options: ImportOptions): Splitter {
-  const offset = from?.offset ?? 0;
-  const line = from?.line ?? 0;
-  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  switch (format) {
-    case 'ndjson':
-      return new LineSplitter({ offset, line }, max);
-    case 'json-array':
-      return new JsonArraySplitter({ offset, line, insideArray: offset > 0 }, max);
-    case 'csv': {
-      const splitter = new CsvSplitter(file, { offset, line, header: from?.csv }, options.csvTable);
-      return { push: (chunk) => splitter.push(chunk), end: () => splitter.end(), headerInfo: () => splitter.headerInfo() };
-    }
   }
 }
 
@@ -175,27 +144,6 @@ async function importFile(info: InputFileInfo, format: InputFormat, options: Imp
   // Before anything is sent: a folder where checkpoints cannot be written fails here, not after a batch.
   await saveCheckpoint(store, path, checkpoint);
   return new FileImport({ info, format, from, checkpoint }, options, deps).run();
-}
-
-async function readCheckpoint(store: CheckpointStore, path: string, logger: Logger): Promise<Checkpoint | undefined> {
-  const read = await store.read(path).catch((error: unknown) => {
-    throw new CheckpointError(store.pathFor(path), error);
-  });
-  if (read.unreadable)
-    logger.warn('ignoring an unreadable checkpoint; importing the file from the beginning', {
-      file: path,
-      checkpoint: store.pathFor(path),
-    });
-  return read.checkpoint;
-}
-
-async function saveCheckpoint(store: CheckpointStore | null, path: string, checkpoint: Checkpoint): Promise<void> {
-  if (!store) return;
-  try {
-    await store.write(checkpoint);
-  } catch (error) {
-    throw new CheckpointError(store.pathFor(path), error);
-  }
 }
 
 /** Where a file's import starts: `from` its checkpoint when it resumes, and the checkpoint it keeps. */
@@ -321,10 +269,6 @@ class FileImport {
     for (const rejection of processed.rejections)
       this.deps.onRejection?.({ file: this.path, line: rejection.line, reason: rejection.reason });
   }
-}
-
-function position(checkpoint: Checkpoint) {
-  return { line: checkpoint.line, records: checkpoint.records, offset: checkpoint.offset, complete: checkpoint.complete };
 }
 
 /** zlib and fs errors: the file is corrupt or went away mid-read. */

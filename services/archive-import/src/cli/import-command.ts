@@ -1,23 +1,21 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { describeError, Logger } from '@touchstream/logging';
 import { CheckpointStore } from '../checkpoint/store';
 import { parseImportEnv, type ImportEnv } from '../config';
-import { WAREHOUSE_TABLES, type WarehouseTable } from '../formats/warehouse';
 import { discoverInputs, InputNotFoundError, type DiscoveredFile } from '../input/discover';
 import { importFiles, type ImportOptions, type ImportResult } from '../importer';
 import { InlineProcessor, WorkerPoolProcessor, type RecordProcessor } from '../pipeline/processor';
 import { DryRunSink, KafkaSink, type RecordSink } from '../pipeline/sink';
 import { parseTimeWindow, type TimeWindow } from '../pipeline/time-window';
-import { createProgressReporter, type ProgressMode } from '../progress/reporter';
+import { createProgressReporter } from '../progress/reporter';
 import { newStats, recordsPerSecond, type RunStats } from '../progress/stats';
 import { formatSummary, totalsOf, type RejectionNote, type RunSummary } from '../summary';
-import { EXIT, EXIT_CODE_HELP } from './exit-codes';
+import { EXIT } from './exit-codes';
+import { parseCommandLine, type ImportFlags, type Parsed } from './import-arguments';
 import { anyBrokerAnswers } from './reachability';
 import { userDirectory, userPath } from './user-paths';
 
@@ -29,24 +27,6 @@ export interface CommandIo {
   onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
 }
 
-interface ImportFlags {
-  dryRun: boolean;
-  since?: string;
-  until?: string;
-  batchSize: number;
-  checkpoint: boolean;
-  checkpointDir?: string;
-  restart: boolean;
-  csvTable?: WarehouseTable;
-  progress: ProgressMode;
-  progressInterval: number;
-  json: boolean;
-  failOnRejected: boolean;
-  workers: number;
-}
-
-/** One core drives the producer; the others (at most 4) validate and serialise. */
-export const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 /** The compiled worker entry point; absent when running from the TypeScript sources (tests). */
 const WORKER_SCRIPT = join(__dirname, '..', 'pipeline', 'process-worker.js');
 
@@ -57,70 +37,11 @@ function createProcessor(workers: number): { processor: RecordProcessor; maxQueu
 
 const SHOWN_REJECTIONS = 20;
 
-function integer(min: number, max: number) {
-  return (value: string) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return parsed;
-  };
-}
-
-export function buildImportCommand(): Command {
-  return new Command('import')
-    .description(
-      'Import Segment archives into segment.events.raw.v1: S3 NDJSON (gzipped or not), JSON arrays, warehouse CSV exports of pages, identifies and tracks. Folders are read recursively.',
-    )
-    .argument('<paths...>', 'files or folders to import (required; relative to the directory you run the command from)')
-    .option('--dry-run', 'validate and count without writing to Kafka or checkpoints', false)
-    .option('--since <time>', 'only events at or after this time (2024-01-31 or ISO-8601)')
-    .option('--until <time>', 'only events before this time (2024-01-31 or ISO-8601)')
-    .option('--batch-size <records>', 'records per producer round trip and checkpoint', integer(1, 50_000), 2_000)
-    .option('--checkpoint-dir <folder>', 'keep checkpoints in this folder instead of next to each file')
-    .option('--no-checkpoint', 'neither read nor write checkpoints')
-    .option('--restart', 'ignore existing checkpoints and import every file from the beginning', false)
-    .addOption(
-      new Option('--csv-table <table>', 'the warehouse table of CSV files, when neither the name nor the header tells').choices(
-        WAREHOUSE_TABLES,
-      ),
-    )
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
-    .option('--progress-interval <seconds>', 'seconds between plain progress lines', integer(1, 3600), 10)
-    .option('--json', 'print the summary as JSON', false)
-    .option('--fail-on-rejected', `exit with ${EXIT.rejected} when any record was rejected`, false)
-    .option('--workers <n>', 'threads that validate and serialise records (0: all on the main thread)', integer(0, 16), DEFAULT_WORKERS)
-    .addHelpText(
-      'after',
-      `
-Environment:
-  KAFKA_BROKERS            host:port[,host:port] (default 127.0.0.1:19092)
-  KAFKA_TOPIC_PREFIX       prefix of every topic name (isolates tests and tenants)
-  KAFKA_TOPIC_PARTITIONS   partitions of topics the import creates (default: each topic's own)
-  LOG_LEVEL                debug | info | warn | error (default warn)
-${EXIT_CODE_HELP}`,
-    );
-}
-
 export function exitCodeOf(outcome: RunSummary['outcome'], failedFiles: boolean, failOnRejected: boolean): number {
   if (outcome === 'kafka-error') return EXIT.kafka;
   if (outcome === 'interrupted') return EXIT.interrupted;
   if (outcome === 'checkpoint-error' || failedFiles) return EXIT.input;
   return failOnRejected ? EXIT.rejected : EXIT.ok;
-}
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; exitCode: number };
-
-function parseCommandLine(argv: readonly string[], io: CommandIo): Promise<Parsed<{ paths: string[]; flags: ImportFlags }>> {
-  const command = buildImportCommand()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  return command.parseAsync([...argv], { from: 'user' }).then(
-    () => ({ ok: true, value: { paths: command.processedArgs[0] as string[], flags: command.opts<ImportFlags>() } }),
-    (error: unknown) => {
-      if (error instanceof CommanderError) return { ok: false, exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
-      throw error;
-    },
-  );
 }
 
 /** Kafka, checked quickly, topics provisioned, producer connected; or nowhere for --dry-run. */
