@@ -1,16 +1,18 @@
 import type { Logger } from '@touchstream/logging';
 import { advance, decideResume, type Checkpoint, type CheckpointTarget } from './checkpoint/checkpoint';
+import { CheckpointError, position, readCheckpoint, saveCheckpoint } from './checkpoint/file-checkpoint';
 import type { CheckpointStore } from './checkpoint/store';
-import { CsvFormatError, CsvSplitter } from './formats/csv';
-import { JsonArrayFormatError, JsonArraySplitter } from './formats/json-array';
-import { LineSplitter } from './formats/ndjson';
-import { DEFAULT_MAX_RECORD_BYTES, type SourceRecord } from './formats/source-record';
+import { CsvFormatError } from './formats/csv';
+import { JsonArrayFormatError } from './formats/json-array';
+import type { SourceRecord } from './formats/source-record';
+import { makeSplitter, type Splitter } from './formats/splitter';
 import type { WarehouseTable } from './formats/warehouse';
 import { readContent, inspectFile, type InputFileInfo } from './input/content';
 import type { InputFormat } from './input/detect';
 import type { DiscoveredFile } from './input/discover';
+import type { Batch } from './pipeline/batch';
 import { BatchPipeline } from './pipeline/batch-pipeline';
-import type { ProcessContext } from './pipeline/process-records';
+import type { ProcessContext, ProcessedRecords } from './pipeline/process-records';
 import type { RecordProcessor } from './pipeline/processor';
 import type { RecordSink } from './pipeline/sink';
 import type { TimeWindow } from './pipeline/time-window';
@@ -48,43 +50,11 @@ export interface ImportResult {
   outcome: 'completed' | 'interrupted' | 'kafka-error' | 'checkpoint-error';
 }
 
-/** A checkpoint could not be read or written (read-only folder, full disk): stop rather than import without one. */
-export class CheckpointError extends Error {
-  constructor(path: string, cause: unknown) {
-    super(`cannot use the checkpoint ${path}: ${(cause as Error)?.message ?? String(cause)}; use --checkpoint-dir or --no-checkpoint`, {
-      cause,
-    });
-    this.name = 'CheckpointError';
-  }
-}
-
 /** Kafka refused or timed out a batch: stop, the checkpoint already holds the last good position. */
 export class DeliveryError extends Error {
   constructor(cause: unknown) {
     super(`Kafka did not acknowledge a batch: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'DeliveryError';
-  }
-}
-
-interface Splitter {
-  push(chunk: Buffer): SourceRecord[];
-  end(): SourceRecord[];
-  headerInfo?(): { columns: string[]; table: WarehouseTable } | undefined;
-}
-
-function makeSplitter(file: string, format: InputFormat, from: Checkpoint | undefined, options: ImportOptions): Splitter {
-  const offset = from?.offset ?? 0;
-  const line = from?.line ?? 0;
-  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  switch (format) {
-    case 'ndjson':
-      return new LineSplitter({ offset, line }, max);
-    case 'json-array':
-      return new JsonArraySplitter({ offset, line, insideArray: offset > 0 }, max);
-    case 'csv': {
-      const splitter = new CsvSplitter(file, { offset, line, header: from?.csv }, options.csvTable);
-      return { push: (chunk) => splitter.push(chunk), end: () => splitter.end(), headerInfo: () => splitter.headerInfo() };
-    }
   }
 }
 
@@ -133,41 +103,29 @@ function empty(file: string, status: FileSummary['status'], message?: string): F
   return { file, status, records: 0, imported: 0, rejected: 0, filtered: 0, ...(message ? { message } : {}) };
 }
 
+/** Decides from the file's checkpoint whether to import it, resume it, skip it or refuse it, then does. */
 async function importFile(info: InputFileInfo, format: InputFormat, options: ImportOptions, deps: ImportDeps): Promise<FileSummary> {
-  const { stats, sink, logger } = deps;
   const path = info.path;
-  const target: CheckpointTarget = { topic: sink.rawTopic ?? '(dry run)', ...options.windowText };
+  const target: CheckpointTarget = { topic: deps.sink.rawTopic ?? '(dry run)', ...options.windowText };
   const fingerprint = { size: info.size, mtimeMs: info.mtimeMs };
   const store = options.checkpoints;
-  let stored: Checkpoint | undefined;
-  if (store) {
-    const read = await store.read(path).catch((error: unknown) => {
-      throw new CheckpointError(store.pathFor(path), error);
-    });
-    if (read.unreadable)
-      logger.warn('ignoring an unreadable checkpoint; importing the file from the beginning', {
-        file: path,
-        checkpoint: store.pathFor(path),
-      });
-    stored = read.checkpoint;
-  }
+  const stored = store ? await readCheckpoint(store, path, deps.logger) : undefined;
   const decision = decideResume(stored, { fingerprint, target }, { restart: options.restart });
   const base = { file: path, format, compression: info.compression };
   if (decision.action === 'refuse') {
-    stats.doneBytes += info.size;
+    deps.stats.doneBytes += info.size;
     return { ...empty(path, 'failed', decision.reason), ...base };
   }
   if (decision.action === 'skip') {
-    stats.doneBytes += info.size;
-    const { checkpoint } = decision;
+    deps.stats.doneBytes += info.size;
     return {
       ...empty(path, 'skipped', `${decision.reason}; pass --restart to import it again`),
       ...base,
-      checkpoint: { line: checkpoint.line, records: checkpoint.records, offset: checkpoint.offset, complete: true },
+      checkpoint: { ...position(decision.checkpoint), complete: true },
     };
   }
   const from = decision.action === 'resume' ? decision.from : undefined;
-  let checkpoint: Checkpoint = from ?? {
+  const checkpoint: Checkpoint = from ?? {
     version: 1,
     file: path,
     fingerprint,
@@ -183,94 +141,134 @@ async function importFile(info: InputFileInfo, format: InputFormat, options: Imp
     complete: false,
     updatedAt: deps.now().toISOString(),
   };
-  const saveCheckpoint = async () => {
-    if (!store) return;
-    try {
-      await store.write(checkpoint);
-    } catch (error) {
-      throw new CheckpointError(store.pathFor(path), error);
-    }
-  };
   // Before anything is sent: a folder where checkpoints cannot be written fails here, not after a batch.
-  await saveCheckpoint();
-  const summary: FileSummary = { ...empty(path, options.dryRun ? 'validated' : from ? 'resumed' : 'imported'), ...base };
-  if (from) summary.resumedFrom = { line: from.line, records: from.records, offset: from.offset };
-  if (from && info.compression === 'none') stats.doneBytes += Math.min(from.offset, info.size);
-  stats.file = path;
+  await saveCheckpoint(store, path, checkpoint);
+  return new FileImport({ info, format, from, checkpoint }, options, deps).run();
+}
 
-  const splitter = makeSplitter(path, format, from, options);
-  const context: ProcessContext = { channel: path, now: deps.now(), window: options.window };
-  const pipeline = new BatchPipeline({
-    processor: deps.processor,
-    maxQueuedJobs: deps.maxQueuedJobs,
-    batchSize: options.batchSize,
-    deliver: async (batch) => {
-      try {
-        await sink.send(batch.accepted, batch.rejected);
-      } catch (error) {
-        throw new DeliveryError(error);
-      }
-      const counts = batch.counts();
-      checkpoint = advance(checkpoint, counts, deps.now());
-      if (!checkpoint.csv && splitter.headerInfo?.()) checkpoint = { ...checkpoint, csv: splitter.headerInfo?.() };
-      await saveCheckpoint();
-      stats.imported += counts.imported;
-      summary.imported += counts.imported;
-      summary.rejected += counts.rejected;
-      summary.filtered += counts.filtered;
-      summary.records += counts.records;
-    },
-    onProcessed: (processed) => {
-      stats.records += processed.records;
-      stats.rejected += processed.rejected.length;
-      stats.filtered += processed.filtered;
-      for (const rejection of processed.rejections) deps.onRejection?.({ file: path, line: rejection.line, reason: rejection.reason });
-    },
-  });
-  const take = (records: SourceRecord[]) => {
-    const header = splitter.headerInfo?.();
-    if (header) context.csv = header;
-    return pipeline.take(records, { ...context, now: deps.now() });
-  };
+/** Where a file's import starts: `from` its checkpoint when it resumes, and the checkpoint it keeps. */
+interface FileStart {
+  info: InputFileInfo;
+  format: InputFormat;
+  from: Checkpoint | undefined;
+  checkpoint: Checkpoint;
+}
 
-  let stopped = false;
-  try {
-    for await (const chunk of readContent(path, info.compression, from?.offset ?? 0, (bytes) => (stats.doneBytes += bytes))) {
-      await take(splitter.push(chunk));
-      if (deps.shouldStop()) {
-        stopped = true;
-        break;
-      }
+/**
+ * One file streamed through the pipeline: its checkpoint moves on, and is written, after each
+ * batch Kafka acknowledged, and its summary counts what those batches held.
+ */
+class FileImport {
+  private readonly path: string;
+  private checkpoint: Checkpoint;
+  private readonly summary: FileSummary;
+  private readonly splitter: Splitter;
+  private readonly context: ProcessContext;
+  private readonly pipeline: BatchPipeline;
+
+  constructor(
+    private readonly start: FileStart,
+    private readonly options: ImportOptions,
+    private readonly deps: ImportDeps,
+  ) {
+    const { info, format, from } = start;
+    this.path = info.path;
+    this.checkpoint = start.checkpoint;
+    const status = options.dryRun ? 'validated' : from ? 'resumed' : 'imported';
+    this.summary = { ...empty(this.path, status), file: this.path, format, compression: info.compression };
+    if (from) this.summary.resumedFrom = { line: from.line, records: from.records, offset: from.offset };
+    this.splitter = makeSplitter(this.path, format, from, options);
+    this.context = { channel: this.path, now: deps.now(), window: options.window };
+    this.pipeline = new BatchPipeline({
+      processor: deps.processor,
+      maxQueuedJobs: deps.maxQueuedJobs,
+      batchSize: options.batchSize,
+      deliver: (batch) => this.deliver(batch),
+      onProcessed: (processed) => this.countProcessed(processed),
+    });
+  }
+
+  async run(): Promise<FileSummary> {
+    const { info, from } = this.start;
+    if (from && info.compression === 'none') this.deps.stats.doneBytes += Math.min(from.offset, info.size);
+    this.deps.stats.file = this.path;
+    let stopped: boolean;
+    try {
+      stopped = await this.readAll();
+    } catch (error) {
+      return this.readFailed(error);
     }
-    if (!stopped) await take(splitter.end());
-  } catch (error) {
+    if (stopped) {
+      // Only what is acknowledged counts; records read but not sent are read again on resume.
+      await this.pipeline.stop();
+      return { ...this.summary, status: 'interrupted', checkpoint: position(this.checkpoint) };
+    }
+    await this.pipeline.finish();
+    this.checkpoint = { ...this.checkpoint, complete: true, updatedAt: this.deps.now().toISOString() };
+    await saveCheckpoint(this.options.checkpoints, this.path, this.checkpoint);
+    return { ...this.summary, checkpoint: position(this.checkpoint) };
+  }
+
+  /** Reads the file to its end, or until a stop is asked for between chunks: true when stopped. */
+  private async readAll(): Promise<boolean> {
+    const { stats } = this.deps;
+    const { info, from } = this.start;
+    for await (const chunk of readContent(this.path, info.compression, from?.offset ?? 0, (bytes) => (stats.doneBytes += bytes))) {
+      await this.take(this.splitter.push(chunk));
+      if (this.deps.shouldStop()) return true;
+    }
+    await this.take(this.splitter.end());
+    return false;
+  }
+
+  private take(records: SourceRecord[]): Promise<void> {
+    const header = this.splitter.headerInfo?.();
+    if (header) this.context.csv = header;
+    return this.pipeline.take(records, { ...this.context, now: this.deps.now() });
+  }
+
+  private async readFailed(error: unknown): Promise<FileSummary> {
     if (error instanceof JsonArrayFormatError || error instanceof CsvFormatError || isReadError(error)) {
       // The records before the fault are good: import them, then report the file.
-      await pipeline.finish();
+      await this.pipeline.finish();
       return {
-        ...summary,
+        ...this.summary,
         status: 'failed',
-        message: `${(error as Error).message}; the records before it were ${options.dryRun ? 'validated' : 'imported'}`,
-        checkpoint: position(checkpoint),
+        message: `${(error as Error).message}; the records before it were ${this.options.dryRun ? 'validated' : 'imported'}`,
+        checkpoint: position(this.checkpoint),
       };
     }
     // What was acknowledged stays acknowledged: settle what is in flight before giving up.
-    await pipeline.abandon();
+    await this.pipeline.abandon();
     throw error;
   }
-  if (stopped) {
-    // Only what is acknowledged counts; records read but not sent are read again on resume.
-    await pipeline.stop();
-    return { ...summary, status: 'interrupted', checkpoint: position(checkpoint) };
-  }
-  await pipeline.finish();
-  checkpoint = { ...checkpoint, complete: true, updatedAt: deps.now().toISOString() };
-  await saveCheckpoint();
-  return { ...summary, checkpoint: position(checkpoint) };
-}
 
-function position(checkpoint: Checkpoint) {
-  return { line: checkpoint.line, records: checkpoint.records, offset: checkpoint.offset, complete: checkpoint.complete };
+  /** Sends a batch; once Kafka acknowledged it, moves the checkpoint past it and counts it. */
+  private async deliver(batch: Batch): Promise<void> {
+    try {
+      await this.deps.sink.send(batch.accepted, batch.rejected);
+    } catch (error) {
+      throw new DeliveryError(error);
+    }
+    const counts = batch.counts();
+    this.checkpoint = advance(this.checkpoint, counts, this.deps.now());
+    if (!this.checkpoint.csv && this.splitter.headerInfo?.()) this.checkpoint = { ...this.checkpoint, csv: this.splitter.headerInfo?.() };
+    await saveCheckpoint(this.options.checkpoints, this.path, this.checkpoint);
+    this.deps.stats.imported += counts.imported;
+    this.summary.imported += counts.imported;
+    this.summary.rejected += counts.rejected;
+    this.summary.filtered += counts.filtered;
+    this.summary.records += counts.records;
+  }
+
+  private countProcessed(processed: ProcessedRecords): void {
+    const { stats } = this.deps;
+    stats.records += processed.records;
+    stats.rejected += processed.rejected.length;
+    stats.filtered += processed.filtered;
+    for (const rejection of processed.rejections)
+      this.deps.onRejection?.({ file: this.path, line: rejection.line, reason: rejection.reason });
+  }
 }
 
 /** zlib and fs errors: the file is corrupt or went away mid-read. */

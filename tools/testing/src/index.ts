@@ -10,3 +10,5 @@ export * from './sasl-ssl-broker';
 export * from './tls-postgres';
 export * from './outbox-events';
 export * from './consumer-progress';
+export * from './consumer-watch';
+export * from './eventing-schema';

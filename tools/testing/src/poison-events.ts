@@ -75,3 +75,17 @@ export function poisonEvent(event: PoisonableEvent, kind: PoisonKind): void {
       break;
   }
 }
+
+/**
+ * The good events with a poison case's event after each of the first, for one batch: sent under
+ * one key, they land on one partition and a consumer gets good and poison records together.
+ */
+export function mixPoisonIn<E>(good: readonly E[], poison: ReadonlyArray<{ event: E }>): E[] {
+  const mixed: E[] = [];
+  good.forEach((event, n) => {
+    mixed.push(event);
+    const bad = poison[n];
+    if (bad) mixed.push(bad.event);
+  });
+  return mixed;
+}

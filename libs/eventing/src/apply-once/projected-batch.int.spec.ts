@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createDataSource, migrate } from '@touchstream/database';
-import { dropSchema, readOutboxEvents, testInfrastructure, testNamespace } from '@touchstream/testing';
-import {
-  ConsumerPositionTopicIds1770100000000,
-  OutboxBatches1769000000000,
-  OutboxDeadLetters1767000000000,
-  OutboxUncompressed1768000000000,
-  OutboxPayloadText1766200000000,
-  PlatformTables1764370000000,
-  appendToOutbox,
-  applyProjectedBatch,
-  type FactHold,
-} from '..';
+import { EventingTestSchema } from '@touchstream/testing';
+import { appendToOutbox, applyProjectedBatch, type FactHold } from '..';
 
 interface Message {
   topic: string;
@@ -37,31 +26,17 @@ class RecordingHold implements FactHold {
 }
 
 describe('applyProjectedBatch: a projection batch once per offset, its hold, outbox and relay wake-up on the real Postgres', () => {
-  const namespace = testNamespace('projected');
+  const eventing = new EventingTestSchema('projected', 2);
+  const { namespace } = eventing;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    dataSource = createDataSource({ url: testInfrastructure().databaseUrl, schema: namespace.schema, poolSize: 2 }, [
-      PlatformTables1764370000000,
-      OutboxPayloadText1766200000000,
-      OutboxDeadLetters1767000000000,
-      OutboxUncompressed1768000000000,
-      OutboxBatches1769000000000,
-      ConsumerPositionTopicIds1770100000000,
-    ]);
-    await dataSource.initialize();
-    await migrate(dataSource);
+    dataSource = await eventing.open();
   });
 
-  afterAll(async () => {
-    await dataSource.destroy();
-    await dropSchema(testInfrastructure().databaseUrl, namespace.schema);
-  });
+  afterAll(() => eventing.close());
 
-  const outboxIds = async (prefix: string) =>
-    (await readOutboxEvents((sql) => dataSource.query(sql), namespace.schema))
-      .map((event) => event.eventId)
-      .filter((id) => id.startsWith(prefix));
+  const outboxIds = async (prefix: string) => (await eventing.outboxEvents(prefix)).map((event) => event.eventId);
 
   /** A projection that appends one outbox event per fresh message unless held. */
   function project(group: string, messages: Message[], hold: RecordingHold, order: string[]) {

@@ -4,6 +4,7 @@ import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@touchstream/contracts';
 import { createDataSource, migrate } from '@touchstream/database';
 import { KafkaRuntime } from '@touchstream/kafka';
 import {
+  EventingTestSchema,
   dropSchema,
   readOutboxEvents,
   testInfrastructure,
@@ -15,7 +16,6 @@ import {
 import { OutboxRelay } from './outbox-relay';
 import { outboxDeadLetters } from './outbox-dead-letters';
 import {
-  ConsumerPositionTopicIds1770100000000,
   OutboxBatches1769000000000,
   OutboxDeadLetters1767000000000,
   OutboxUncompressed1768000000000,
@@ -29,7 +29,8 @@ import {
 class Rollback extends Error {}
 
 describe('transactional outbox and once-per-offset effects on the real Postgres and broker', () => {
-  const namespace = testNamespace('outbox');
+  const eventing = new EventingTestSchema('outbox', 4);
+  const { namespace } = eventing;
   const logger = testLogger();
   let dataSource: DataSource;
   let runtime: KafkaRuntime;
@@ -37,16 +38,7 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
   const topicSpec = { name: 'outbox-test.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const };
 
   beforeAll(async () => {
-    dataSource = createDataSource({ url: testInfrastructure().databaseUrl, schema: namespace.schema, poolSize: 4 }, [
-      PlatformTables1764370000000,
-      OutboxPayloadText1766200000000,
-      OutboxDeadLetters1767000000000,
-      OutboxUncompressed1768000000000,
-      OutboxBatches1769000000000,
-      ConsumerPositionTopicIds1770100000000,
-    ]);
-    await dataSource.initialize();
-    await migrate(dataSource);
+    dataSource = await eventing.open();
     runtime = new KafkaRuntime(testKafkaSettings(namespace.topicPrefix), logger);
     await runtime.provision([topicSpec]);
     await runtime.connectProducer();
@@ -58,14 +50,12 @@ describe('transactional outbox and once-per-offset effects on the real Postgres 
   });
 
   /** The events in the outbox (pending, or sent and kept) whose ids start with `prefix`. */
-  const eventsIn = async (prefix: string) =>
-    (await readOutboxEvents((sql) => dataSource.query(sql), namespace.schema)).filter((event) => event.eventId.startsWith(prefix));
+  const eventsIn = (prefix: string) => eventing.outboxEvents(prefix);
 
   afterAll(async () => {
     await relay.stop();
     await runtime.shutdown();
-    await dataSource.destroy();
-    await dropSchema(testInfrastructure().databaseUrl, namespace.schema);
+    await eventing.close();
   });
 
   it("connects with Postgres's JIT off (createDataSource: short lookups must not pay for compiling)", async () => {

@@ -1,23 +1,21 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TOPICS } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { describeError, Logger } from '@touchstream/logging';
 import { CheckpointStore } from '../checkpoint/store';
 import { parseImportEnv, type ImportEnv } from '../config';
-import { WAREHOUSE_TABLES, type WarehouseTable } from '../formats/warehouse';
-import { discoverInputs, InputNotFoundError } from '../input/discover';
-import { importFiles } from '../importer';
+import { discoverInputs, InputNotFoundError, type DiscoveredFile } from '../input/discover';
+import { importFiles, type ImportOptions, type ImportResult } from '../importer';
 import { InlineProcessor, WorkerPoolProcessor, type RecordProcessor } from '../pipeline/processor';
 import { DryRunSink, KafkaSink, type RecordSink } from '../pipeline/sink';
 import { parseTimeWindow, type TimeWindow } from '../pipeline/time-window';
-import { createProgressReporter, type ProgressMode } from '../progress/reporter';
-import { newStats, recordsPerSecond } from '../progress/stats';
+import { createProgressReporter } from '../progress/reporter';
+import { newStats, recordsPerSecond, type RunStats } from '../progress/stats';
 import { formatSummary, totalsOf, type RejectionNote, type RunSummary } from '../summary';
-import { EXIT, EXIT_CODE_HELP } from './exit-codes';
+import { EXIT } from './exit-codes';
+import { parseCommandLine, type ImportFlags, type Parsed } from './import-arguments';
 import { anyBrokerAnswers } from './reachability';
 import { userDirectory, userPath } from './user-paths';
 
@@ -29,24 +27,6 @@ export interface CommandIo {
   onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
 }
 
-interface ImportFlags {
-  dryRun: boolean;
-  since?: string;
-  until?: string;
-  batchSize: number;
-  checkpoint: boolean;
-  checkpointDir?: string;
-  restart: boolean;
-  csvTable?: WarehouseTable;
-  progress: ProgressMode;
-  progressInterval: number;
-  json: boolean;
-  failOnRejected: boolean;
-  workers: number;
-}
-
-/** One core drives the producer; the others (at most 4) validate and serialise. */
-export const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 /** The compiled worker entry point; absent when running from the TypeScript sources (tests). */
 const WORKER_SCRIPT = join(__dirname, '..', 'pipeline', 'process-worker.js');
 
@@ -57,70 +37,11 @@ function createProcessor(workers: number): { processor: RecordProcessor; maxQueu
 
 const SHOWN_REJECTIONS = 20;
 
-function integer(min: number, max: number) {
-  return (value: string) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return parsed;
-  };
-}
-
-export function buildImportCommand(): Command {
-  return new Command('import')
-    .description(
-      'Import Segment archives into segment.events.raw.v1: S3 NDJSON (gzipped or not), JSON arrays, warehouse CSV exports of pages, identifies and tracks. Folders are read recursively.',
-    )
-    .argument('<paths...>', 'files or folders to import (required; relative to the directory you run the command from)')
-    .option('--dry-run', 'validate and count without writing to Kafka or checkpoints', false)
-    .option('--since <time>', 'only events at or after this time (2024-01-31 or ISO-8601)')
-    .option('--until <time>', 'only events before this time (2024-01-31 or ISO-8601)')
-    .option('--batch-size <records>', 'records per producer round trip and checkpoint', integer(1, 50_000), 2_000)
-    .option('--checkpoint-dir <folder>', 'keep checkpoints in this folder instead of next to each file')
-    .option('--no-checkpoint', 'neither read nor write checkpoints')
-    .option('--restart', 'ignore existing checkpoints and import every file from the beginning', false)
-    .addOption(
-      new Option('--csv-table <table>', 'the warehouse table of CSV files, when neither the name nor the header tells').choices(
-        WAREHOUSE_TABLES,
-      ),
-    )
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
-    .option('--progress-interval <seconds>', 'seconds between plain progress lines', integer(1, 3600), 10)
-    .option('--json', 'print the summary as JSON', false)
-    .option('--fail-on-rejected', `exit with ${EXIT.rejected} when any record was rejected`, false)
-    .option('--workers <n>', 'threads that validate and serialise records (0: all on the main thread)', integer(0, 16), DEFAULT_WORKERS)
-    .addHelpText(
-      'after',
-      `
-Environment:
-  KAFKA_BROKERS            host:port[,host:port] (default 127.0.0.1:19092)
-  KAFKA_TOPIC_PREFIX       prefix of every topic name (isolates tests and tenants)
-  KAFKA_TOPIC_PARTITIONS   partitions of topics the import creates (default: each topic's own)
-  LOG_LEVEL                debug | info | warn | error (default warn)
-${EXIT_CODE_HELP}`,
-    );
-}
-
 export function exitCodeOf(outcome: RunSummary['outcome'], failedFiles: boolean, failOnRejected: boolean): number {
   if (outcome === 'kafka-error') return EXIT.kafka;
   if (outcome === 'interrupted') return EXIT.interrupted;
   if (outcome === 'checkpoint-error' || failedFiles) return EXIT.input;
   return failOnRejected ? EXIT.rejected : EXIT.ok;
-}
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; exitCode: number };
-
-function parseCommandLine(argv: readonly string[], io: CommandIo): Promise<Parsed<{ paths: string[]; flags: ImportFlags }>> {
-  const command = buildImportCommand()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  return command.parseAsync([...argv], { from: 'user' }).then(
-    () => ({ ok: true, value: { paths: command.processedArgs[0] as string[], flags: command.opts<ImportFlags>() } }),
-    (error: unknown) => {
-      if (error instanceof CommanderError) return { ok: false, exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
-      throw error;
-    },
-  );
 }
 
 /** Kafka, checked quickly, topics provisioned, producer connected; or nowhere for --dry-run. */
@@ -161,13 +82,33 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   const parsed = await parseCommandLine(argv, io);
   if (!parsed.ok) return parsed.exitCode;
   const { paths, flags } = parsed.value;
-  const usage = (message: string) => {
+  const inputs = await resolveInputs(paths, flags, io);
+  if (!inputs.ok) return inputs.exitCode;
+  const { env, window, files } = inputs.value;
+
+  const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
+  const opened = await openSink(env, flags.dryRun, logger, io);
+  if (!opened.ok) return opened.exitCode;
+  const { sink, runtime } = opened.value;
+
+  const outcome = await importWithProgress({ files, window, flags, sink, runtime, logger, io });
+  const summary = summarise(flags, sink, outcome);
+  io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  return summary.exitCode;
+}
+
+/** The environment, the time window and the files to read; or a usage error that says what is wrong. */
+async function resolveInputs(
+  paths: string[],
+  flags: ImportFlags,
+  io: CommandIo,
+): Promise<Parsed<{ env: ImportEnv; window: TimeWindow; files: DiscoveredFile[] }>> {
+  const usage = (message: string): Parsed<never> => {
     io.stderr.write(`error: ${message}\n`);
-    return EXIT.usage;
+    return { ok: false, exitCode: EXIT.usage };
   };
   const envResult = parseImportEnv(io.env);
   if (!envResult.ok) return usage(`invalid environment:\n${envResult.problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  const { env } = envResult;
   let window: TimeWindow;
   try {
     window = parseTimeWindow(flags.since, flags.until);
@@ -182,12 +123,33 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
     throw error;
   }
   if (files.length === 0) return usage(`no files found in ${paths.map((path) => userPath(path, io.env)).join(', ')}`);
+  return { ok: true, value: { env: envResult.env, window, files } };
+}
 
-  const logger = new Logger({ service: 'archive-import', level: env.logLevel, sink: io.stderr });
-  const opened = await openSink(env, flags.dryRun, logger, io);
-  if (!opened.ok) return opened.exitCode;
-  const { sink, runtime } = opened.value;
+interface ImportRun {
+  files: DiscoveredFile[];
+  window: TimeWindow;
+  flags: ImportFlags;
+  sink: RecordSink;
+  /** Absent for --dry-run. */
+  runtime?: KafkaRuntime;
+  logger: Logger;
+  io: CommandIo;
+}
 
+interface ImportOutcome {
+  result: ImportResult;
+  stats: RunStats;
+  /** The first rejections, for the summary. */
+  rejections: RejectionNote[];
+}
+
+/**
+ * Imports the files with progress on stderr; a signal stops it after the batch in flight. The
+ * producer is shut down once the import ends, whichever way it ends.
+ */
+async function importWithProgress(run: ImportRun): Promise<ImportOutcome> {
+  const { files, flags, sink, runtime, logger, io } = run;
   const totalBytes = (await Promise.all(files.map((file) => stat(file.path)))).reduce((sum, info) => sum + info.size, 0);
   const stats = newStats(Date.now(), files.length, totalBytes);
   const reporter = createProgressReporter(stats, { mode: flags.progress, stream: io.stderr, intervalMs: flags.progressInterval * 1000 });
@@ -203,33 +165,18 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   reporter.start();
   let result;
   try {
-    result = await importFiles(
-      files,
-      {
-        dryRun: flags.dryRun,
-        window,
-        windowText: { since: flags.since ?? null, until: flags.until ?? null },
-        batchSize: flags.batchSize,
-        checkpoints:
-          flags.dryRun || !flags.checkpoint
-            ? null
-            : new CheckpointStore(flags.checkpointDir === undefined ? undefined : userPath(flags.checkpointDir, io.env)),
-        restart: flags.restart,
-        csvTable: flags.csvTable,
+    result = await importFiles(files, importOptions(run), {
+      sink,
+      processor,
+      maxQueuedJobs,
+      stats,
+      logger,
+      now: () => new Date(),
+      shouldStop: () => stopRequested,
+      onRejection: (note) => {
+        if (rejections.length < SHOWN_REJECTIONS) rejections.push(note);
       },
-      {
-        sink,
-        processor,
-        maxQueuedJobs,
-        stats,
-        logger,
-        now: () => new Date(),
-        shouldStop: () => stopRequested,
-        onRejection: (note) => {
-          if (rejections.length < SHOWN_REJECTIONS) rejections.push(note);
-        },
-      },
-    );
+    });
   } catch (error) {
     reporter.stop();
     logger.error('import failed', describeError(error));
@@ -243,13 +190,32 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
   await runtime
     ?.shutdown()
     .catch((error: unknown) => logger.warn('producer did not shut down cleanly', describeError(error, { stack: false })));
+  return { result, stats, rejections };
+}
 
+function importOptions({ flags, window, io }: ImportRun): ImportOptions {
+  return {
+    dryRun: flags.dryRun,
+    window,
+    windowText: { since: flags.since ?? null, until: flags.until ?? null },
+    batchSize: flags.batchSize,
+    checkpoints:
+      flags.dryRun || !flags.checkpoint
+        ? null
+        : new CheckpointStore(flags.checkpointDir === undefined ? undefined : userPath(flags.checkpointDir, io.env)),
+    restart: flags.restart,
+    csvTable: flags.csvTable,
+  };
+}
+
+/** The run's summary (stdout) and its exit code. */
+function summarise(flags: ImportFlags, sink: RecordSink, { result, stats, rejections }: ImportOutcome): RunSummary {
   const now = Date.now();
   const totals = totalsOf(result.files);
   const failedFiles = result.files.some((file) => file.status === 'failed');
   const exitCode = exitCodeOf(result.outcome, failedFiles, flags.failOnRejected && totals.rejected > 0);
   const cpu = process.cpuUsage();
-  const summary: RunSummary = {
+  return {
     dryRun: flags.dryRun,
     topics: sink.rawTopic && sink.rejectedTopic ? { raw: sink.rawTopic, rejected: sink.rejectedTopic } : null,
     files: result.files,
@@ -264,6 +230,4 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
     outcome: result.outcome,
     exitCode,
   };
-  io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-  return exitCode;
 }

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
-import { type TopicReader } from '@touchstream/kafka';
-import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
+import { POISON_KINDS, mixPoisonIn, poisonEvent, watchConsumer, type PoisonKind } from '@touchstream/testing';
 import { AttributionTestbed, pageEvent, SHOP } from '../testing/harness';
 
 const AT = '2026-03-02T10:00:00.000Z';
@@ -22,19 +21,7 @@ function poisonView(kind: PoisonKind, index: number): RawEvent {
 
 describe('attribution consumer: records Postgres refuses, mixed in a batch with good ones', () => {
   const bed = new AttributionTestbed('attribution-poison');
-  let deadLetters: TopicReader;
-
-  beforeAll(async () => {
-    await bed.start();
-    await bed.startApp();
-    deadLetters = bed.runtime.reader(bed.runtime.topic(`${bed.group}.dead-letter.v1`));
-    await deadLetters.start();
-  });
-
-  afterAll(async () => {
-    await deadLetters.stop();
-    await bed.close();
-  });
+  const consumer = watchConsumer(bed, () => bed.close());
 
   it('applies every good event, dead-letters each poison record with its reason, and retries none forever', async () => {
     const good = Array.from({ length: 40 }, (_, n) =>
@@ -46,33 +33,18 @@ describe('attribution consumer: records Postgres refuses, mixed in a batch with 
       }),
     );
     const poison = POISON_KINDS.map((kind, index) => ({ kind, event: poisonView(kind, index) }));
-    // Good and poison interleaved, all under one key: one partition, so they arrive in one batch.
-    const mixed: RawEvent[] = [];
-    good.forEach((event, n) => {
-      mixed.push(event);
-      const bad = poison[n];
-      if (bad) mixed.push(bad.event);
-    });
+    // All under one key: one partition, so good and poison arrive in one batch.
+    const mixed = mixPoisonIn(good, poison);
     await bed.runtime.producer.send(
       bed.topics.raw,
       mixed.map((event) => envelopeMessage(event, 'one-partition')),
     );
-
-    // The group's committed offsets reach the end: every record applied or dead-lettered.
-    await waitFor(async () => (await bed.runtime.lag(bed.group, [bed.topics.raw])).every((partition) => partition.lag === 0), {
-      timeoutMs: 45_000,
-      description: 'the attribution group to commit past every record',
-    });
+    await consumer.waitForZeroLag(bed.topics.raw, 'the attribution group to commit past every record');
     const stored = await bed.rows<{ message_id: string }>(`SELECT message_id FROM $schema.page_views`);
     const storedIds = new Set(stored.map((row) => row.message_id));
     expect(good.filter((event) => !storedIds.has(event.data.event.messageId))).toEqual([]);
 
-    const letters = await waitFor(() => deadLetters.received().length >= poison.length && deadLetters.received(), {
-      description: `${poison.length} dead letters`,
-    });
-    const byMessageId = new Map(
-      letters.map((letter) => [(JSON.parse(letter.value?.toString('utf8') ?? 'null') as RawEvent).data.event.messageId, letter]),
-    );
+    const { letters, byMessageId } = await consumer.waitForDeadLetters(poison.length);
     for (const { kind, event } of poison) {
       const letter = byMessageId.get(event.data.event.messageId);
       expect(letter, kind).toBeDefined();

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS, type RawEvent, envelopeMessage } from '@touchstream/contracts';
 import { acceptedRawEvent } from '../domain';
-import { type TopicReader } from '@touchstream/kafka';
-import { POISON_KINDS, poisonEvent, waitFor, type PoisonKind } from '@touchstream/testing';
+import { POISON_KINDS, mixPoisonIn, poisonEvent, watchConsumer, type PoisonKind } from '@touchstream/testing';
 import { IdentityTestbed } from '../testing/harness';
 
 const AT = '2026-03-02T10:00:00.000Z';
@@ -41,19 +40,7 @@ function poisonView(kind: PoisonKind, index: number): RawEvent {
 
 describe('identity consumer: records Postgres refuses or the graph cannot hold, mixed in a batch with good ones', () => {
   const bed = new IdentityTestbed('identity-poison');
-  let deadLetters: TopicReader;
-
-  beforeAll(async () => {
-    await bed.start();
-    await bed.startApp();
-    deadLetters = bed.runtime.reader(bed.runtime.topic(`${bed.group}.dead-letter.v1`));
-    await deadLetters.start();
-  });
-
-  afterAll(async () => {
-    await deadLetters.stop();
-    await bed.stop();
-  });
+  const consumer = watchConsumer(bed, () => bed.stop());
 
   it('applies every good event, dead-letters each record it cannot apply with its reason, and drops none silently', async () => {
     const good = Array.from({ length: 40 }, (_, n) =>
@@ -66,23 +53,13 @@ describe('identity consumer: records Postgres refuses or the graph cannot hold, 
       }),
     );
     const poison = POISON_KINDS.map((kind, index) => ({ kind, event: poisonView(kind, index) }));
-    // Good and poison interleaved, all under one key: one partition, so they arrive in one batch.
-    const mixed: RawEvent[] = [];
-    good.forEach((event, n) => {
-      mixed.push(event);
-      const bad = poison[n];
-      if (bad) mixed.push(bad.event);
-    });
+    // All under one key: one partition, so good and poison arrive in one batch.
+    const mixed = mixPoisonIn(good, poison);
     await bed.runtime.producer.send(
       bed.rawTopic,
       mixed.map((event) => envelopeMessage(event, 'one-partition')),
     );
-
-    // The group's committed offsets reach the end: every record applied or dead-lettered.
-    await waitFor(async () => (await bed.runtime.lag(bed.group, [bed.rawTopic])).every((partition) => partition.lag === 0), {
-      timeoutMs: 45_000,
-      description: 'the identity group to commit past every record',
-    });
+    await consumer.waitForZeroLag(bed.rawTopic, 'the identity group to commit past every record');
     const timeline = new Set(
       (await bed.sql<{ message_id: string }>('SELECT message_id FROM $schema.timeline')).map((row) => row.message_id),
     );
@@ -91,12 +68,7 @@ describe('identity consumer: records Postgres refuses or the graph cannot hold, 
     for (let n = 0; n < 8; n += 1) expect(links.has(`good-user-${n}`)).toBe(true);
 
     const expectedLetters = poison.filter(({ kind }) => OUTCOME[kind] !== 'applied');
-    const letters = await waitFor(() => deadLetters.received().length >= expectedLetters.length && deadLetters.received(), {
-      description: `${expectedLetters.length} dead letters`,
-    });
-    const byMessageId = new Map(
-      letters.map((letter) => [(JSON.parse(letter.value?.toString('utf8') ?? 'null') as RawEvent).data.event.messageId, letter]),
-    );
+    const { letters, byMessageId } = await consumer.waitForDeadLetters(expectedLetters.length);
     for (const { kind, event } of poison) {
       const messageId = event.data.event.messageId;
       const outcome = OUTCOME[kind];
