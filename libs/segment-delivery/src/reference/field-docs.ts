@@ -21,11 +21,12 @@ export const SOURCE_FIELD_DOCS: Readonly<Record<SourceFieldKey, FieldDoc>> = {
   },
   source: {
     meaning:
-      'Where the visit came from, resolved as GA4 does: `utm_source`, else the click id\'s network, else the referrer (a known site\'s name in lower case, or the referring host), else `(direct)`.',
+      "Where the visit came from, resolved as GA4 does: `utm_source`, else the click id's network, else the referrer (a known site's name in lower case, or the referring host), else `(direct)`.",
     omitted: 'Never for a classified touch.',
   },
   medium: {
-    meaning: "The visit's medium: `utm_medium`, else `cpc` for an ad click id, `organic`, `social`, `referral`, `email`, `(none)` for direct.",
+    meaning:
+      "The visit's medium: `utm_medium`, else `cpc` for an ad click id, `organic`, `social`, `referral`, `email`, `(none)` for direct.",
     omitted: 'Never for a classified touch.',
   },
   campaign_name: {
@@ -61,7 +62,8 @@ export const SOURCE_FIELD_DOCS: Readonly<Record<SourceFieldKey, FieldDoc>> = {
     omitted: 'When there is no referrer, or it has no host (`about:blank`, an app id without host).',
   },
   referrer_type: {
-    meaning: 'What kind of site the referrer is: `search`, `social`, `email` (webmail), `chatbot` (AI assistant), `paid` (ad server) or `unknown`.',
+    meaning:
+      'What kind of site the referrer is: `search`, `social`, `email` (webmail), `chatbot` (AI assistant), `paid` (ad server) or `unknown`.',
     omitted: 'When the referrer is not in the referrer database (any other website) or there is none.',
   },
   referrer_network: {

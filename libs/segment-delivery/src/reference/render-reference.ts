@@ -54,7 +54,8 @@ export function renderTraitReference(input: ReferenceInput): string {
   const identify = identifyCall(fact, input.identify.recordedAt, input.settings);
   const track = trackCall(input.track.sample.touch, input.track.userId, input.settings);
   const visits = input.samples.map(
-    ({ label, touch }) => `| ${label} | ${touch.url ? `\`${cell(touch.url)}\`` : '(none)'} | ${touch.referrer ? `\`${cell(touch.referrer)}\`` : '(none)'} |`,
+    ({ label, touch }) =>
+      `| ${label} | ${touch.url ? `\`${cell(touch.url)}\`` : '(none)'} | ${touch.referrer ? `\`${cell(touch.referrer)}\`` : '(none)'} |`,
   );
   return [
     '# Trait and event reference',
@@ -65,7 +66,7 @@ export function renderTraitReference(input: ReferenceInput): string {
     'touchstream writes two kinds of calls into the Segment source named by `SEGMENT_WRITE_KEY`',
     '([docs/segment-setup.md](segment-setup.md)):',
     '',
-    "- an `identify` per person (`userId`), and per visitor never identified (`anonymousId`), whose traits are the first touch",
+    '- an `identify` per person (`userId`), and per visitor never identified (`anonymousId`), whose traits are the first touch',
     '  under `source_first_*` and the last touch under `source_last_*`, sent again whenever either changes;',
     `- a \`${input.settings.sourceIdentifiedEvent}\` track (\`SOURCE_IDENTIFIED_EVENT\`) per touch, at the visit's own time, whose`,
     '  properties are the same keys without a prefix.',
@@ -103,7 +104,7 @@ export function renderTraitReference(input: ReferenceInput): string {
     '```',
     '',
     '`messageId`s are deterministic (one per fact version for identify, one per touch for track), so Segment',
-    "drops a re-send; `context.library.name` is how touchstream recognises its own calls when they come back",
+    'drops a re-send; `context.library.name` is how touchstream recognises its own calls when they come back',
     'in (docs/segment-setup.md, section 5).',
     '',
   ].join('\n');

@@ -28,7 +28,13 @@ function sample(label: string, messageId: string, occurredAt: string, url: strin
 }
 
 const SAMPLES: ReferenceSample[] = [
-  sample('organic search', 'ref-1', '2026-03-02T10:00:00.000Z', 'https://shop.example/shoes', 'https://www.bing.com/search?q=trail+running+shoes'),
+  sample(
+    'organic search',
+    'ref-1',
+    '2026-03-02T10:00:00.000Z',
+    'https://shop.example/shoes',
+    'https://www.bing.com/search?q=trail+running+shoes',
+  ),
   sample(
     'paid social',
     'ref-2',
@@ -70,11 +76,20 @@ describe('docs/traits.md, the trait and event reference', () => {
   it('has an example for every key and shows each documented as sometimes left out being left out', () => {
     const outputs = SAMPLES.map((entry) => sourceFieldsOf(entry.touch));
     for (const key of SOURCE_FIELD_KEYS) {
-      expect(outputs.some((fields) => fields[key] !== undefined), `${key} has no example`).toBe(true);
+      expect(
+        outputs.some((fields) => fields[key] !== undefined),
+        `${key} has no example`,
+      ).toBe(true);
       if (ALWAYS_PRESENT_KEYS.includes(key)) {
-        expect(outputs.every((fields) => fields[key] !== undefined), `${key} is documented as always sent`).toBe(true);
+        expect(
+          outputs.every((fields) => fields[key] !== undefined),
+          `${key} is documented as always sent`,
+        ).toBe(true);
       } else {
-        expect(outputs.some((fields) => fields[key] === undefined), `${key} is never left out in the samples`).toBe(true);
+        expect(
+          outputs.some((fields) => fields[key] === undefined),
+          `${key} is never left out in the samples`,
+        ).toBe(true);
       }
     }
     for (const fields of outputs) {

@@ -189,7 +189,9 @@ function* withProgress<T>(items: Iterable<T>, stream: NodeJS.WritableStream, int
     count++;
     if ((count & 1023) === 0 && Date.now() >= next) {
       const seconds = (Date.now() - started) / 1000;
-      stream.write(`generate: ${formatCount(count)} events written in ${seconds.toFixed(0)} s (${formatCount(Math.round(count / seconds))}/s)\n`);
+      stream.write(
+        `generate: ${formatCount(count)} events written in ${seconds.toFixed(0)} s (${formatCount(Math.round(count / seconds))}/s)\n`,
+      );
       next = Date.now() + intervalMs;
     }
   }

@@ -123,7 +123,9 @@ describe('generate command', () => {
     }
     expect(await readFile(existing, 'utf8')).toBe('keep me');
     const streams = io();
-    expect(await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', join(dir, 'n.gz'), '--truth', existing], streams)).toBe(2);
+    expect(
+      await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', join(dir, 'n.gz'), '--truth', existing], streams),
+    ).toBe(2);
     expect(streams.errors()).toMatch(/^error: --truth .* already exists/);
   });
 
@@ -143,13 +145,19 @@ describe('generate command', () => {
   it('reports progress on stderr as it goes', async () => {
     const streams = io();
     const out = join(dir, 'progress.ndjson');
-    expect(await runGenerateCommand(['--users', '400', '--days', '5', '--seed', 'p', '--format', 'ndjson', '--out', out], { ...streams, progressIntervalMs: 0 })).toBe(0);
+    expect(
+      await runGenerateCommand(['--users', '400', '--days', '5', '--seed', 'p', '--format', 'ndjson', '--out', out], {
+        ...streams,
+        progressIntervalMs: 0,
+      }),
+    ).toBe(0);
     expect(streams.errors()).toMatch(/^generate: [\d,]+ events written in \d+ s/m);
   });
 
   it('marks its required options as required in --help', async () => {
     const streams = io();
     expect(await runGenerateCommand(['--help'], streams)).toBe(0);
-    for (const option of ['--users', '--days', '--seed']) expect(streams.text()).toMatch(new RegExp(`${option} <[a-z]+>\\s+\\(required\\)`));
+    for (const option of ['--users', '--days', '--seed'])
+      expect(streams.text()).toMatch(new RegExp(`${option} <[a-z]+>\\s+\\(required\\)`));
   });
 });

@@ -24,6 +24,7 @@ export function userPath(path: string, env: NodeJS.ProcessEnv, cwd?: string): st
 export async function outputProblem(path: string, option: string, kind: 'file' | 'folder'): Promise<string | undefined> {
   const existing = await stat(path).catch(() => undefined);
   if (existing === undefined) return undefined;
-  if (existing.isDirectory() && kind === 'file') return `${option} ${path} is a directory: give the file to write, e.g. ${resolve(path, 'archive.ndjson.gz')}`;
+  if (existing.isDirectory() && kind === 'file')
+    return `${option} ${path} is a directory: give the file to write, e.g. ${resolve(path, 'archive.ndjson.gz')}`;
   return `${option} ${path} already exists: choose another name or remove it first`;
 }

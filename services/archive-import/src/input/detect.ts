@@ -39,7 +39,8 @@ export function detectFormat(fileName: string, head: Buffer): FormatDetection {
   const name = fileName.toLowerCase().replace(/\.gz$/, '');
   const firstLine = trimmed.split(/\r?\n/, 1)[0] ?? '';
   const looksLikeHeader = /^"?[a-z_][a-z0-9_]*"?(,"?[a-z_][a-z0-9_]*"?)+$/i.test(firstLine.trim());
-  if (!looksLikeHeader && !name.endsWith('.csv')) return { format: undefined, reason: 'not NDJSON, a JSON array or a CSV export with a header row' };
+  if (!looksLikeHeader && !name.endsWith('.csv'))
+    return { format: undefined, reason: 'not NDJSON, a JSON array or a CSV export with a header row' };
   const problem = csvHeaderProblem(firstLine);
   return problem === undefined ? { format: 'csv' } : { format: undefined, reason: problem };
 }

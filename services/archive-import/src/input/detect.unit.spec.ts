@@ -32,9 +32,13 @@ describe('detectFormat', () => {
   it('fails a CSV export whose header cannot give one valid event, naming the columns it expected', () => {
     expect(detectFormat('tracks.csv.gz', Buffer.from('id;anonymous_id;event\nm;a;Signed Up\n'))).toEqual({
       format: undefined,
-      reason: expect.stringMatching(/^the CSV header is separated by semicolons, not commas: expected a comma-separated header naming anonymous_id or user_id/),
+      reason: expect.stringMatching(
+        /^the CSV header is separated by semicolons, not commas: expected a comma-separated header naming anonymous_id or user_id/,
+      ),
     });
-    expect(detectFormat('pages.tsv.csv', Buffer.from('id\tuser_id\n'))).toMatchObject({ reason: expect.stringContaining('separated by tabs') });
+    expect(detectFormat('pages.tsv.csv', Buffer.from('id\tuser_id\n'))).toMatchObject({
+      reason: expect.stringContaining('separated by tabs'),
+    });
     expect(detectFormat('pages.csv', Buffer.from('"ID","URL"\nm,u\n'))).toEqual({
       format: undefined,
       reason: expect.stringMatching(/no anonymous_id or user_id column: .*; found: id, url$/),

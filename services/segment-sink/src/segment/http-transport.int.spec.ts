@@ -180,13 +180,23 @@ describe('HTTP transport behind a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', 
   });
 
   const transportVia = (settings: EgressProxySettings) =>
-    new HttpSegmentTransport({ apiHost: receiver.url, writeKey: KEY, connections: 1, timeoutMs: 2_000, userAgent: 'test', egressProxy: settings });
+    new HttpSegmentTransport({
+      apiHost: receiver.url,
+      writeKey: KEY,
+      connections: 1,
+      timeoutMs: 2_000,
+      userAgent: 'test',
+      egressProxy: settings,
+    });
 
   it('tunnels through the proxy, and names it (without credentials) in its description', async () => {
     // The receiver speaks plain http, so HTTP_PROXY is the variable that applies (HTTPS_PROXY for Segment's https).
     const transport = transportVia({ httpProxy: proxy.url.replace('http://', 'http://user:pw@'), noProxy: '' });
     try {
-      expect(await transport.post(Buffer.from(body([track('p-1')])), { events: 1, bytes: 0 })).toMatchObject({ kind: 'answer', status: 200 });
+      expect(await transport.post(Buffer.from(body([track('p-1')])), { events: 1, bytes: 0 })).toMatchObject({
+        kind: 'answer',
+        status: 200,
+      });
       expect(proxy.tunnels).toEqual([new URL(receiver.url).host]);
       expect(receiver.accepted().at(-1)).toEqual(track('p-1'));
       expect(transport.description).toBe(`${receiver.url}/v1/batch (proxy: ${proxy.url})`);
@@ -199,7 +209,10 @@ describe('HTTP transport behind a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', 
     const before = proxy.tunnels.length;
     const transport = transportVia({ httpProxy: proxy.url, noProxy: '127.0.0.1' });
     try {
-      expect(await transport.post(Buffer.from(body([track('p-2')])), { events: 1, bytes: 0 })).toMatchObject({ kind: 'answer', status: 200 });
+      expect(await transport.post(Buffer.from(body([track('p-2')])), { events: 1, bytes: 0 })).toMatchObject({
+        kind: 'answer',
+        status: 200,
+      });
       expect(proxy.tunnels).toHaveLength(before);
       expect(receiver.accepted().at(-1)).toEqual(track('p-2'));
     } finally {
