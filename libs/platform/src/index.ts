@@ -17,3 +17,4 @@ export * from './tracing';
 export * from './secret-files';
 export * from './outbox/outbox.module';
 export * from './replay/replay';
+export * from './replay/fenced-rebuild.providers';

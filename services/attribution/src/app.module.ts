@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Logger } from '@touchstream/logging';
-import { DataSource } from 'typeorm';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { TOPICS } from '@touchstream/contracts';
 import {
@@ -11,7 +10,7 @@ import {
   PlatformModule,
   ReplayController,
   ReadinessRegistry,
-  ReplayService,
+  fencedRebuildProviders,
   databaseSettingsFrom,
   kafkaSettingsFrom,
   metricsProvider,
@@ -25,7 +24,6 @@ import { AttributionController } from './http/attribution.controller';
 import { AttributionQueries } from './http/attribution.queries';
 import { attributionMigrations } from './migrations';
 import { AttributionStore } from './projection/attribution.store';
-import { FencedRebuild, OutboxRelay, REPLAY_TARGETS } from '@touchstream/eventing';
 
 export const SERVICE_NAME = 'attribution';
 /** Route parameters (ids) Fastify matches: long enough that an overlong id gets our 400, not Fastify's 414. */
@@ -69,15 +67,8 @@ export class AttributionAppModule {
             return transport;
           },
         },
-        {
-          provide: FencedRebuild,
-          inject: [DataSource, KafkaRuntime, OutboxRelay, Logger, KafkaBatchTransport],
-          useFactory: (dataSource: DataSource, kafka: KafkaRuntime, relay: OutboxRelay, logger: Logger, transport: KafkaBatchTransport) =>
-            attributionRebuild({ dataSource, kafka, relay, logger, transport }, options),
-        },
         AttributionProjector,
-        { provide: REPLAY_TARGETS, inject: [FencedRebuild], useFactory: (rebuild: FencedRebuild) => [rebuild] },
-        ReplayService,
+        ...fencedRebuildProviders(ATTRIBUTION_EVENTS, attributionRebuild(options)),
       ],
     };
   }

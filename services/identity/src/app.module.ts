@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@touchstream/contracts';
 import { Logger } from '@touchstream/logging';
-import { DataSource } from 'typeorm';
 import {
   DatabaseModule,
   KafkaBatchTransport,
@@ -9,7 +8,7 @@ import {
   OutboxModule,
   PlatformModule,
   ReplayController,
-  ReplayService,
+  fencedRebuildProviders,
   databaseSettingsFrom,
   kafkaSettingsFrom,
   metricsProvider,
@@ -18,10 +17,9 @@ import { IDENTITY_CONFIG, type IdentityConfig } from './config';
 import { IdentityDebugController } from './http/identity-debug.controller';
 import { IdentityQueries } from './http/identity.queries';
 import { identityMigrations } from './migrations';
-import { IdentityProjector } from './projection/identity.projection';
+import { IdentityProjector, RAW_EVENTS } from './projection/identity.projection';
 import { IdentityMetrics } from './projection/identity.metrics';
 import { TimelinePurge } from './projection/timeline-purge';
-import { FencedRebuild, OutboxRelay, REPLAY_TARGETS } from '@touchstream/eventing';
 import { KafkaRuntime } from '@touchstream/kafka';
 import { IdentityEvents, identityRebuild, identitySubscription } from './projection/identity.events';
 
@@ -58,15 +56,8 @@ export class IdentityAppModule {
           inject: [KafkaRuntime],
           useFactory: (kafka: KafkaRuntime) => new KafkaBatchTransport(kafka, [identitySubscription(config, kafka)]),
         },
-        {
-          provide: FencedRebuild,
-          inject: [DataSource, KafkaRuntime, OutboxRelay, Logger, KafkaBatchTransport],
-          useFactory: (dataSource: DataSource, kafka: KafkaRuntime, relay: OutboxRelay, logger: Logger, transport: KafkaBatchTransport) =>
-            identityRebuild({ dataSource, kafka, relay, logger, transport }, config),
-        },
         IdentityProjector,
-        { provide: REPLAY_TARGETS, inject: [FencedRebuild], useFactory: (rebuild: FencedRebuild) => [rebuild] },
-        ReplayService,
+        ...fencedRebuildProviders(RAW_EVENTS, identityRebuild(config)),
         IdentityQueries,
         TimelinePurge,
       ],

@@ -1,11 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
 import { TOPICS } from '@touchstream/contracts';
-import { FencedRebuild, type OutboxRelay } from '@touchstream/eventing';
 import type { ConsumedMessage, KafkaRuntime } from '@touchstream/kafka';
-import type { Logger } from '@touchstream/logging';
-import { ConsumeBatches, type BatchSubscription, type KafkaBatchTransport } from '@touchstream/platform';
+import { ConsumeBatches, type BatchSubscription, type RebuildSpec } from '@touchstream/platform';
 import type { AttributionOptions } from '../config';
 import type { PageClassifier } from '../domain';
 import { ATTRIBUTION_EVENTS, AttributionProjector } from './attribution.projection';
@@ -36,27 +33,21 @@ export function attributionSubscription(
   };
 }
 
-/** The replay target of the group: it stops and starts the group's consumer through the transport. */
-export function attributionRebuild(
-  dependencies: { dataSource: DataSource; kafka: KafkaRuntime; relay: OutboxRelay; logger: Logger; transport: KafkaBatchTransport },
-  options: AttributionOptions,
-): FencedRebuild {
-  const { dataSource, kafka, relay, logger, transport } = dependencies;
-  const topics = attributionTopics(kafka);
-  const rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
-    schema: options.schema,
-    groupId: options.consumerGroup,
-    topics: () => [topics.rawEvents, topics.identityLinks],
-    consumer: { start: () => transport.start(ATTRIBUTION_EVENTS), stop: () => transport.stop(ATTRIBUTION_EVENTS) },
-    projection: new AttributionRebuiltProjection(
-      options.schema,
-      { touches: kafka.topic(TOPICS.touches), userSources: kafka.topic(TOPICS.userSources) },
-      options.settings.lastTouchModel,
-    ),
-  });
-  // An interrupted rebuild goes on once the group consumes again.
-  transport.afterListen(() => rebuild.open());
-  return rebuild;
+/** What attribution's replay rebuilds: ledgers and facts in its schema, from raw events and links. */
+export function attributionRebuild(options: AttributionOptions): (kafka: KafkaRuntime) => RebuildSpec {
+  return (kafka) => {
+    const topics = attributionTopics(kafka);
+    return {
+      schema: options.schema,
+      groupId: options.consumerGroup,
+      topics: () => [topics.rawEvents, topics.identityLinks],
+      projection: new AttributionRebuiltProjection(
+        options.schema,
+        { touches: kafka.topic(TOPICS.touches), userSources: kafka.topic(TOPICS.userSources) },
+        options.settings.lastTouchModel,
+      ),
+    };
+  };
 }
 
 @Controller()

@@ -1,11 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
 import { TOPICS, type RawEvent } from '@touchstream/contracts';
-import { FencedRebuild, type OutboxRelay } from '@touchstream/eventing';
 import type { ConsumedMessage, KafkaRuntime } from '@touchstream/kafka';
-import type { Logger } from '@touchstream/logging';
-import { ConsumeBatches, type BatchSubscription, type KafkaBatchTransport } from '@touchstream/platform';
+import { ConsumeBatches, type BatchSubscription, type RebuildSpec } from '@touchstream/platform';
 import type { IdentityConfig } from '../config';
 import { IdentityProjector, RAW_EVENTS } from './identity.projection';
 import { IdentityRebuiltProjection } from './identity.rebuild';
@@ -23,22 +20,14 @@ export function identitySubscription(config: IdentityConfig, kafka: KafkaRuntime
   };
 }
 
-/** The replay target of the group: it stops and starts the group's consumer through the transport. */
-export function identityRebuild(
-  dependencies: { dataSource: DataSource; kafka: KafkaRuntime; relay: OutboxRelay; logger: Logger; transport: KafkaBatchTransport },
-  config: IdentityConfig,
-): FencedRebuild {
-  const { dataSource, kafka, relay, logger, transport } = dependencies;
-  const rebuild = new FencedRebuild(dataSource, kafka, relay, logger.child({ component: 'replay' }), {
+/** What identity's replay rebuilds: the graph in its schema, from the raw topic, re-deriving its links. */
+export function identityRebuild(config: IdentityConfig): (kafka: KafkaRuntime) => RebuildSpec {
+  return (kafka) => ({
     schema: config.IDENTITY_DB_SCHEMA,
     groupId: config.IDENTITY_CONSUMER_GROUP,
     topics: () => [kafka.topic(TOPICS.rawEvents)],
-    consumer: { start: () => transport.start(RAW_EVENTS), stop: () => transport.stop(RAW_EVENTS) },
     projection: new IdentityRebuiltProjection(config.IDENTITY_DB_SCHEMA, kafka.topic(TOPICS.identityLinks)),
   });
-  // An interrupted rebuild goes on once the group consumes again.
-  transport.afterListen(() => rebuild.open());
-  return rebuild;
 }
 
 @Controller()
