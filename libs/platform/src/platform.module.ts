@@ -4,7 +4,7 @@ import { ADMIN_TOKEN, AdminTokenGuard, DEBUG_TOKEN, DebugTokenGuard } from './de
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ReadinessRegistry } from './readiness';
-import { startTracing } from './tracing/otel-tracing';
+import { startTracing } from './tracing/start-tracing';
 import { TRACING, type Tracing } from './tracing/tracing';
 import { tracingSettingsFrom, type TracingEnv, type TracingSettings } from './tracing/tracing-config';
 

@@ -1,3 +1,3 @@
 export * from './tracing';
 export * from './tracing-config';
-export { OtelTracing, startTracing } from './otel-tracing';
+export { startTracing } from './start-tracing';

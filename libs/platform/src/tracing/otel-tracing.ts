@@ -28,14 +28,7 @@ import {
 import { formatTraceparent, parseTraceparent } from '@touchstream/contracts';
 import type { HandledBatch } from '@touchstream/kafka';
 import type { Logger } from '@touchstream/logging';
-import {
-  NO_TRACING,
-  type ClientRequest,
-  type ClientRequestSpan,
-  type ServerRequest,
-  type ServerRequestSpan,
-  type Tracing,
-} from './tracing';
+import type { ClientRequest, ClientRequestSpan, ServerRequest, ServerRequestSpan, Tracing } from './tracing';
 import type { TracingSettings } from './tracing-config';
 
 /*
@@ -274,16 +267,4 @@ export class OtelTracing implements Tracing {
     if (outcome === 'timeout')
       this.logger.warn('opentelemetry: spans not exported at shutdown: the collector did not answer in time', { timeoutMs });
   }
-}
-
-/** The service's tracing: the SDK when settings are given (tracingSettingsFrom), else NO_TRACING. */
-export function startTracing(settings: TracingSettings | null, logger: Logger): Tracing {
-  if (settings === null) return NO_TRACING;
-  const url = new URL(settings.tracesUrl);
-  // Origin and path only: a URL may carry credentials.
-  logger.info('tracing on: spans are exported over OTLP/HTTP', {
-    tracesUrl: `${url.origin}${url.pathname}`,
-    serviceName: settings.serviceName,
-  });
-  return new OtelTracing(settings, logger);
 }
