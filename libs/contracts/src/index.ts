@@ -18,3 +18,7 @@ export * from './identity-ownership';
 export * from './backoff';
 export * from './envelope-message';
 export * from './exit-codes';
+export * from './settings/setting-values';
+export * from './settings/setting-problems';
+export * from './settings/secret-files';
+export * from './settings/parse-settings';

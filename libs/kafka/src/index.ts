@@ -13,3 +13,4 @@ export * from './security';
 export * from './topic-reader';
 export * from './consumer-groups';
 export * from './topic-ids';
+export * from './kafka-env';

@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { booleanText, emptyAsUndefined, parseSettings, pemText } from '@touchstream/contracts';
 import { databaseConnection } from '@touchstream/database';
-import { parseBrokers, SASL_MECHANISMS } from '@touchstream/kafka';
-import { describeConfigIssues } from './config-problems';
-import { emptyAsUndefined } from './empty-as-undefined';
-import { resolveSecretFiles } from './secret-files';
+import { kafkaConnectionEnv, kafkaConnectionProblems } from '@touchstream/kafka';
 import { tracingEnv } from './tracing/tracing-config';
 
 /** Raised at boot when the environment is wrong; lists every problem at once. */
@@ -17,42 +15,21 @@ export class ConfigError extends Error {
 
 /**
  * Validates the environment against a service's schema once, at boot, failing fast with every
- * problem: `<NAME>_FILE` settings are read first (secret-files.ts), and the settings that only make
- * sense together (TLS, SASL, DATABASE_URL's sslmode and its CA) are checked together.
+ * problem (libs/contracts' parseSettings, as the CLIs do): `<NAME>_FILE` settings are read first,
+ * and the settings that only make sense together (TLS, SASL, DATABASE_URL's sslmode and its CA)
+ * are checked together.
  */
 export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.output<T> {
-  const files = resolveSecretFiles(env);
-  const result = schema.safeParse(files.env);
-  const problems = [
-    ...files.problems,
-    ...(result.success ? [] : describeConfigIssues(result.error.issues, files.env)),
-    ...connectionProblems(files.env),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return result.data as z.output<T>;
+  const result = parseSettings(schema, env, { together: connectionProblems });
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.value;
 }
 
 const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
 
 /** Problems of Kafka's TLS and SASL settings and of DATABASE_URL's TLS, taken together. */
 export function connectionProblems(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const ssl = env.KAFKA_SSL?.toLowerCase();
-  if (isSet(env.KAFKA_SSL_CERT) !== isSet(env.KAFKA_SSL_KEY)) {
-    problems.push(
-      `${isSet(env.KAFKA_SSL_CERT) ? 'KAFKA_SSL_KEY' : 'KAFKA_SSL_CERT'}: a client certificate (mTLS) needs both KAFKA_SSL_CERT and KAFKA_SSL_KEY`,
-    );
-  }
-  if ((ssl === 'false' || ssl === '0' || ssl === 'no') && (isSet(env.KAFKA_SSL_CA) || isSet(env.KAFKA_SSL_CERT))) {
-    problems.push('KAFKA_SSL: is false, but KAFKA_SSL_CA or KAFKA_SSL_CERT is set');
-  }
-  if (isSet(env.KAFKA_SASL_MECHANISM)) {
-    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
-      if (!isSet(env[name])) problems.push(`${name}: KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs ${name} (or ${name}_FILE)`);
-    }
-  } else if (isSet(env.KAFKA_SASL_USERNAME) || isSet(env.KAFKA_SASL_PASSWORD)) {
-    problems.push(`KAFKA_SASL_MECHANISM: a SASL user is set but no mechanism (${SASL_MECHANISMS.join(', ')})`);
-  }
+  const problems = kafkaConnectionProblems(env);
   const url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
   // A URL that is not postgres:// at all is DATABASE_URL's own problem (databaseEnv).
   if ((isSet(env.DATABASE_URL) || isSet(env.DATABASE_SSL_CA)) && /^postgres(ql)?:\/\//.test(url)) {
@@ -65,25 +42,10 @@ export function connectionProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
-export { emptyAsUndefined };
+export { booleanText, emptyAsUndefined };
 
 /** 0 asks the OS for a free port (tests). */
 export const portSchema = z.coerce.number().int().min(0).max(65_535);
-const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
-/** true/false, 1/0, yes/no. */
-export const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
-/** PEM text (from the variable itself or its _FILE): certificates, or a private key. */
-const pem = (kind: 'CERTIFICATE' | 'PRIVATE KEY') =>
-  z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .refine(
-        (value) => new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(value),
-        `must be PEM text (-----BEGIN ${kind}-----), or name a PEM file in the _FILE variable`,
-      )
-      .optional(),
-  );
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/touchstream';
 
 /** Settings every service shares; each has one documented name (README, configuration). */
@@ -102,20 +64,10 @@ export const commonEnv = {
       .transform((value) => resolve(value)),
   ),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((value, ctx) => {
-      try {
-        return parseBrokers(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-  KAFKA_TOPIC_PREFIX: optionalString,
-  KAFKA_TOPIC_PARTITIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000).optional()),
-  KAFKA_REPLICATION_FACTOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(10).optional()),
+  KAFKA_BROKERS: kafkaConnectionEnv.KAFKA_BROKERS,
+  KAFKA_TOPIC_PREFIX: kafkaConnectionEnv.KAFKA_TOPIC_PREFIX,
+  KAFKA_TOPIC_PARTITIONS: kafkaConnectionEnv.KAFKA_TOPIC_PARTITIONS,
+  KAFKA_REPLICATION_FACTOR: kafkaConnectionEnv.KAFKA_REPLICATION_FACTOR,
   /**
    * A consumer's fetch returns once this much data is there or the wait has passed: light live
    * traffic is then applied in fewer, larger batches, each stage at most the wait later; a backlog
@@ -143,20 +95,14 @@ export const commonEnv = {
    * producer, consumers joining) before it gives up and exits (docs/operations.md).
    */
   KAFKA_BOOT_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).max(3_600_000).default(60_000)),
-  /**
-   * TLS to the brokers: on when set true, or when a CA or client certificate is given. Without a
-   * CA the system's trust store verifies the brokers; the certificate is always verified.
-   */
-  KAFKA_SSL: z.preprocess((value) => (typeof value === 'string' ? emptyAsUndefined(value.toLowerCase()) : value), booleanText.optional()),
-  KAFKA_SSL_CA: pem('CERTIFICATE'),
-  KAFKA_SSL_CERT: pem('CERTIFICATE'),
-  KAFKA_SSL_KEY: pem('PRIVATE KEY'),
-  KAFKA_SASL_MECHANISM: z.preprocess(
-    (value) => (typeof value === 'string' ? emptyAsUndefined(value.toLowerCase()) : value),
-    z.enum(SASL_MECHANISMS, { error: `must be one of ${SASL_MECHANISMS.join(', ')}` }).optional(),
-  ),
-  KAFKA_SASL_USERNAME: optionalString,
-  KAFKA_SASL_PASSWORD: optionalString,
+  /** TLS and SASL to the brokers (libs/kafka's kafka-env.ts says what each means). */
+  KAFKA_SSL: kafkaConnectionEnv.KAFKA_SSL,
+  KAFKA_SSL_CA: kafkaConnectionEnv.KAFKA_SSL_CA,
+  KAFKA_SSL_CERT: kafkaConnectionEnv.KAFKA_SSL_CERT,
+  KAFKA_SSL_KEY: kafkaConnectionEnv.KAFKA_SSL_KEY,
+  KAFKA_SASL_MECHANISM: kafkaConnectionEnv.KAFKA_SASL_MECHANISM,
+  KAFKA_SASL_USERNAME: kafkaConnectionEnv.KAFKA_SASL_USERNAME,
+  KAFKA_SASL_PASSWORD: kafkaConnectionEnv.KAFKA_SASL_PASSWORD,
   /** Bearer token for the debug endpoints; when unset they answer 503 (disabled), never open. */
   DEBUG_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'DEBUG_TOKEN must be at least 16 characters').optional()),
   /** Bearer token for state-changing admin endpoints (POST /admin/replay); when unset they answer 503. */
@@ -172,7 +118,7 @@ export const databaseEnv = {
     .refine((value) => /^postgres(ql)?:\/\//.test(value), 'DATABASE_URL must be a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** PEM CA the server's certificate must chain to (sslmode=verify-ca / verify-full; require then verifies too). */
-  DATABASE_SSL_CA: pem('CERTIFICATE'),
+  DATABASE_SSL_CA: pemText('CERTIFICATE'),
 };
 
 /** Settings of a service that publishes through a transactional outbox (identity, attribution). */

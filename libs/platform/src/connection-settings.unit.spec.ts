@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { resolveSecretFiles } from '@touchstream/contracts';
 import { commonEnv, ConfigError, databaseEnv, loadConfig } from './config';
-import { resolveSecretFiles } from './secret-files';
 import { databaseSettingsFrom, kafkaSettingsFrom } from './settings';
 
 const schema = z.object({ ...commonEnv, ...databaseEnv });
@@ -54,9 +54,14 @@ describe('<NAME>_FILE settings', () => {
   });
 
   it('leaves other settings ending in _FILE alone (SINK_DRY_RUN_FILE is a path to write)', () => {
-    const { env, problems } = resolveSecretFiles({ SINK_DRY_RUN_FILE: '/nonexistent/out.ndjson' }, () => {
-      throw new Error('not read');
-    });
+    const { env, problems } = resolveSecretFiles(
+      { SINK_DRY_RUN_FILE: '/nonexistent/out.ndjson' },
+      {
+        read: () => {
+          throw new Error('not read');
+        },
+      },
+    );
     expect(problems).toEqual([]);
     expect(env).toEqual({ SINK_DRY_RUN_FILE: '/nonexistent/out.ndjson' });
   });

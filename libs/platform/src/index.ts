@@ -1,7 +1,6 @@
 export * from './bootstrap';
 export * from './config';
 export * from './config-boot';
-export * from './config-problems';
 export * from './database.module';
 export * from './debug-token.guard';
 export * from './health.controller';
@@ -14,7 +13,6 @@ export * from './platform.module';
 export * from './readiness';
 export * from './settings';
 export * from './tracing';
-export * from './secret-files';
 export * from './outbox/outbox.module';
 export * from './replay/replay';
 export * from './replay/fenced-rebuild.providers';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emptyAsUndefined } from '../empty-as-undefined';
+import { emptyAsUndefined } from '@touchstream/contracts';
 
 /** Where a service sends its spans, when tracing is on. */
 export interface TracingSettings {

@@ -4,7 +4,7 @@ export const EXIT = {
   ok: 0,
   /** --fail-on-rejected and at least one record was rejected. */
   rejected: 1,
-  /** Bad options or environment, or an input path that does not exist. */
+  /** Bad options or environment (Kafka refusing the credentials or certificate too), or an input path that does not exist. */
   usage: 2,
   /** At least one file could not be imported (unreadable, unknown format, changed since its checkpoint). */
   input: 3,
@@ -20,7 +20,8 @@ export const EXIT_CODE_HELP = `
 Exit codes:
   0    every file was read to the end (rejected records are reported and in the rejected topic)
   1    --fail-on-rejected was given and some records were rejected
-  2    invalid options or environment, or an input path does not exist
+  2    invalid options or environment (Kafka refused the credentials or certificate), or an
+       input path does not exist
   3    some file could not be imported (unreadable, unknown format, changed since its checkpoint)
   4    Kafka unreachable or a batch not acknowledged: re-run the same command to resume
   70   unexpected internal error (stack trace printed)

@@ -63,6 +63,13 @@ Environment:
   KAFKA_BROKERS            host:port[,host:port] (default 127.0.0.1:19092)
   KAFKA_TOPIC_PREFIX       prefix of every topic name (isolates tests and tenants)
   KAFKA_TOPIC_PARTITIONS   partitions of topics the import creates (default: each topic's own)
+  KAFKA_REPLICATION_FACTOR replication factor of topics the import creates
+  KAFKA_SSL                TLS to the brokers: true | false (default: on when a CA or certificate is set)
+  KAFKA_SSL_CA             PEM CA the brokers' certificates must chain to (default: system trust store)
+  KAFKA_SSL_CERT, KAFKA_SSL_KEY   PEM client certificate and key (mTLS)
+  KAFKA_SASL_MECHANISM     plain | scram-sha-256 | scram-sha-512
+  KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   the SASL user
+                           (certificates and credentials also as <NAME>_FILE: a file holding the value)
   LOG_LEVEL                debug | info | warn | error (default warn)
 ${EXIT_CODE_HELP}`,
     );

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOPICS } from '@touchstream/contracts';
-import { KafkaRuntime } from '@touchstream/kafka';
+import { KafkaAccessError, KafkaRuntime } from '@touchstream/kafka';
 import { describeError, Logger } from '@touchstream/logging';
 import { CheckpointStore } from '../checkpoint/store';
 import { parseImportEnv, type ImportEnv } from '../config';
@@ -44,7 +44,12 @@ export function exitCodeOf(outcome: RunSummary['outcome'], failedFiles: boolean,
   return failOnRejected ? EXIT.rejected : EXIT.ok;
 }
 
-/** Kafka, checked quickly, topics provisioned, producer connected; or nowhere for --dry-run. */
+/**
+ * Kafka, checked quickly, then asked once whether it lets this client in (a refused login or an
+ * untrusted certificate is one line naming the setting to fix, exit code 2: re-running with the
+ * same settings fails the same way), topics provisioned, producer connected; or nowhere for
+ * --dry-run.
+ */
 async function openSink(
   env: ImportEnv,
   dryRun: boolean,
@@ -52,26 +57,23 @@ async function openSink(
   io: CommandIo,
 ): Promise<Parsed<{ sink: RecordSink; runtime?: KafkaRuntime }>> {
   if (dryRun) return { ok: true, value: { sink: new DryRunSink() } };
-  if (!(await anyBrokerAnswers(env.brokers))) {
-    io.stderr.write(`error: no Kafka broker answers at ${env.brokers.join(', ')} (KAFKA_BROKERS)\n`);
+  const brokers = env.kafka.brokers.join(', ');
+  if (!(await anyBrokerAnswers(env.kafka.brokers))) {
+    io.stderr.write(`error: no Kafka broker answers at ${brokers} (KAFKA_BROKERS)\n`);
     return { ok: false, exitCode: EXIT.kafka };
   }
-  const runtime = new KafkaRuntime(
-    {
-      brokers: env.brokers,
-      clientId: 'touchstream-archive-import',
-      topicPrefix: env.topicPrefix,
-      partitions: env.partitions,
-      replicationFactor: env.replicationFactor,
-    },
-    logger,
-  );
+  const runtime = new KafkaRuntime(env.kafka, logger);
   try {
+    await runtime.checkAccess();
     await runtime.provision([TOPICS.rawEvents, TOPICS.rejectedEvents]);
     await runtime.connectProducer();
   } catch (error) {
-    io.stderr.write(`error: cannot use Kafka at ${env.brokers.join(', ')}: ${(error as Error).message}\n`);
     await runtime.shutdown().catch(() => undefined);
+    if (error instanceof KafkaAccessError) {
+      io.stderr.write(`error: cannot use Kafka at ${brokers}: ${error.message}\n`);
+      return { ok: false, exitCode: EXIT.usage };
+    }
+    io.stderr.write(`error: cannot use Kafka at ${brokers}: ${(error as Error).message}\n`);
     return { ok: false, exitCode: EXIT.kafka };
   }
   return { ok: true, value: { sink: new KafkaSink(runtime), runtime } };

@@ -34,11 +34,16 @@ export interface SecretFilesResult {
  */
 export function resolveSecretFiles(
   env: NodeJS.ProcessEnv,
-  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  options: {
+    /** The settings a program reads (a CLI only its own); default: every one above. */
+    names?: readonly string[] | undefined;
+    read?: (path: string) => string;
+  } = {},
 ): SecretFilesResult {
+  const { names = FILE_SETTINGS, read = (path: string) => readFileSync(path, 'utf8') } = options;
   const resolved: NodeJS.ProcessEnv = { ...env };
   const problems: string[] = [];
-  for (const name of FILE_SETTINGS) {
+  for (const name of names) {
     const path = env[`${name}_FILE`];
     if (path === undefined || path === '') continue;
     if (env[name] !== undefined && env[name] !== '') {
