@@ -249,6 +249,16 @@ describe('libs/kafka on a real broker', () => {
     expect(seen).toEqual([1, 2, 3, 1, 2, 3]);
   });
 
+  it('refuses at once, naming KAFKA_SSL, a TLS client pointed at this plaintext listener', async () => {
+    const tlsClient = new KafkaRuntime({ ...settings, tls: {} }, logger);
+    const refused = await tlsClient.checkAccess(10_000).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ name: 'KafkaAccessError', setting: 'KAFKA_SSL' });
+    expect((refused as Error).message).toContain('does not speak TLS');
+  });
+
   it('stops each consumer once: stopping one after the runtime shut down is a no-op', async () => {
     const own = new KafkaRuntime(settings, logger);
     const consumer = await own.startConsumer<Value>({

@@ -41,6 +41,9 @@ export class KafkaAccessError extends FatalError {
 /** kafkajs protocol error types of a refused SASL handshake or authentication. */
 const SASL_REFUSALS = new Set(['SASL_AUTHENTICATION_FAILED', 'ILLEGAL_SASL_STATE']);
 
+/** Node's words for a connection closed by the server before the TLS handshake finished. */
+const TLS_HANDSHAKE_RESET = /before secure TLS connection was established/;
+
 function* causes(error: unknown): Generator<{ name?: unknown; code?: unknown; type?: unknown; message?: unknown }> {
   const seen = new Set<unknown>();
   let current = error;
@@ -98,7 +101,10 @@ export function asAccessFailure(
         { cause: error },
       );
     }
-    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    // A Kafka PLAINTEXT listener reads a TLS hello as an oversized request and hangs up, so Node
+    // reports a reset during the handshake rather than a wrong TLS version.
+    const hungUpInHandshake = code === 'ECONNRESET' && settings.tls !== undefined && TLS_HANDSHAKE_RESET.test(String(candidate.message));
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || hungUpInHandshake) {
       return new KafkaAccessError(
         'KAFKA_SSL',
         `KAFKA_SSL is on but ${settings.brokers.join(', ')} does not speak TLS (a PLAINTEXT or SASL_PLAINTEXT listener?)`,

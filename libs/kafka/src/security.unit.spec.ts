@@ -36,6 +36,17 @@ describe('asAccessFailure', () => {
     expect(asAccessFailure({ code: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'x' }, settings)?.setting).toBe('KAFKA_SSL');
   });
 
+  it('names KAFKA_SSL when a TLS client is hung up on during the handshake (a plaintext listener), not when plaintext is reset', () => {
+    const reset = {
+      name: 'KafkaJSConnectionError',
+      code: 'ECONNRESET',
+      message: 'Client network socket disconnected before secure TLS connection was established',
+    };
+    expect(asAccessFailure(wrapped(reset), { ...settings, tls: {} })?.setting).toBe('KAFKA_SSL');
+    expect(asAccessFailure(wrapped(reset), { ...settings, tls: undefined })).toBeUndefined();
+    expect(asAccessFailure(wrapped({ ...reset, message: 'read ECONNRESET' }), { ...settings, tls: {} })).toBeUndefined();
+  });
+
   it('leaves a broker that is merely down or slow alone', () => {
     expect(asAccessFailure(wrapped({ name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }), settings)).toBeUndefined();
     expect(asAccessFailure(new Error('Request timed out'), settings)).toBeUndefined();
