@@ -3,7 +3,7 @@ import type { TopicSpec } from '@touchstream/contracts';
 import type { Logger } from '@touchstream/logging';
 import { securityOptions } from './client';
 import { topicName, type KafkaSettings } from './config';
-import { asAccessFailure } from './security';
+import { asAccessFailure, closedByBroker, listenerMismatch } from './security';
 
 /**
  * Creates the topics a service needs at boot, with their partitions and retention. Idempotent:
@@ -107,20 +107,39 @@ export async function brokerReachable(settings: KafkaSettings, timeoutMs: number
   }
 }
 
+/** How often a broker must close the connection at the first request before it counts as a listener this client does not fit. */
+const CLOSED_PROBES = 3;
+const CLOSED_PROBE_PAUSE_MS = 300;
+
 /**
- * Asks a broker once, without retries, whether it accepts this client's TLS and SASL settings:
- * throws the KafkaAccessError of a refused login or an untrusted certificate (which kafkajs would
- * otherwise retry as if the broker were merely down), and returns quietly on anything else (a
- * broker that is not up yet is the bounded boot retries' business).
+ * Asks a broker, without retries, whether it accepts this client's TLS and SASL settings: throws
+ * the KafkaAccessError of a refused login or an untrusted certificate (which kafkajs would
+ * otherwise retry as if the broker were merely down), or of a listener that closes the connection
+ * at every first request (it expects TLS or a SASL login this client does not use); returns
+ * quietly on anything else (a broker that is not up yet is the bounded boot retries' business).
  */
 export async function checkBrokerAccess(settings: KafkaSettings, timeoutMs: number): Promise<void> {
+  for (let probe = 1; ; probe += 1) {
+    const failure = await probeAccess(settings, timeoutMs);
+    if (failure === undefined) return;
+    const refused = asAccessFailure(failure, settings);
+    if (refused) throw refused;
+    const mismatch = closedByBroker(failure) ? listenerMismatch(settings, failure) : undefined;
+    if (!mismatch) return;
+    if (probe === CLOSED_PROBES) throw mismatch;
+    await new Promise((resolve) => setTimeout(resolve, CLOSED_PROBE_PAUSE_MS));
+  }
+}
+
+/** The error of one connect-and-describe, or undefined when the broker answered. */
+async function probeAccess(settings: KafkaSettings, timeoutMs: number): Promise<unknown> {
   const admin = askOnceAdmin(settings, 'access', timeoutMs);
   try {
     await admin.connect();
     await admin.describeCluster();
+    return undefined;
   } catch (error) {
-    const refused = asAccessFailure(error, settings);
-    if (refused) throw refused;
+    return error;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

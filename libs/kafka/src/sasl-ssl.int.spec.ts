@@ -137,6 +137,23 @@ describe('libs/kafka over SASL_SSL (TLS with CA verification, SASL login)', () =
     );
   });
 
+  it(
+    'refuses at once, naming the setting, a client that leaves out the TLS or the SASL login the listener expects',
+    { timeout: 90_000 },
+    async () => {
+      const secure = settingsFor('scram-sha-512');
+      const refusal = async (settings: KafkaSettings) =>
+        (await new KafkaRuntime(settings, testLogger()).checkAccess().catch((error: unknown) => error)) as KafkaAccessError;
+      const withoutSasl = await refusal({ ...secure, sasl: undefined });
+      expect(withoutSasl).toBeInstanceOf(KafkaAccessError);
+      expect(withoutSasl.setting).toBe('KAFKA_SASL_MECHANISM');
+      expect(withoutSasl.message).toContain('(TLS, no SASL login): does its listener expect a SASL login');
+      const plaintext = await refusal({ ...secure, tls: undefined, sasl: undefined });
+      expect(plaintext).toBeInstanceOf(KafkaAccessError);
+      expect(plaintext.setting).toBe('KAFKA_SSL');
+    },
+  );
+
   it("refuses the broker's self-signed chain against the system trust store (no CA given)", async () => {
     const settings = { ...settingsFor('plain'), tls: {} };
     const refused = await new KafkaRuntime(settings, testLogger()).checkAccess().catch((error: unknown) => error);

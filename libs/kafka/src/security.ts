@@ -121,3 +121,42 @@ export function asAccessFailure(
   }
   return undefined;
 }
+
+/** The broker accepted the TCP connection and closed it instead of answering. */
+export function closedByBroker(error: unknown): boolean {
+  for (const candidate of causes(error)) if (candidate.name === 'KafkaJSConnectionClosedError') return true;
+  return false;
+}
+
+/**
+ * A listener that closes the connection at a client's first request expects what the client does
+ * not do: TLS, or a SASL login. Which setting to look at follows from what this client leaves
+ * out; with both TLS and SASL on there is no such guess to make (undefined).
+ */
+export function listenerMismatch(
+  settings: { brokers: string[]; tls?: KafkaTls; sasl?: KafkaSasl },
+  error: unknown,
+): KafkaAccessError | undefined {
+  const brokers = settings.brokers.join(', ');
+  const closes = `${brokers} closes the connection at this client's first request`;
+  if (!settings.tls && !settings.sasl) {
+    return new KafkaAccessError(
+      'KAFKA_SSL',
+      `${closes} (no TLS, no SASL): does its listener expect TLS (KAFKA_SSL) or a SASL login (KAFKA_SASL_MECHANISM)?`,
+      { cause: error },
+    );
+  }
+  if (!settings.sasl) {
+    return new KafkaAccessError(
+      'KAFKA_SASL_MECHANISM',
+      `${closes} (TLS, no SASL login): does its listener expect a SASL login (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)?`,
+      { cause: error },
+    );
+  }
+  if (!settings.tls) {
+    return new KafkaAccessError('KAFKA_SSL', `${closes} (SASL login without TLS): does its listener expect TLS (KAFKA_SSL)?`, {
+      cause: error,
+    });
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asAccessFailure, KafkaAccessError } from './security';
+import { asAccessFailure, closedByBroker, KafkaAccessError, listenerMismatch } from './security';
 
 const settings = {
   brokers: ['kafka:9093'],
@@ -50,5 +50,22 @@ describe('asAccessFailure', () => {
   it('leaves a broker that is merely down or slow alone', () => {
     expect(asAccessFailure(wrapped({ name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }), settings)).toBeUndefined();
     expect(asAccessFailure(new Error('Request timed out'), settings)).toBeUndefined();
+  });
+});
+
+describe('listenerMismatch', () => {
+  const closed = wrapped({ name: 'KafkaJSConnectionClosedError', message: 'Closed connection' });
+
+  it('recognises a connection the broker closed under kafkajs wrappers, not one it refused', () => {
+    expect(closedByBroker(closed)).toBe(true);
+    expect(closedByBroker(wrapped({ name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }))).toBe(false);
+  });
+
+  it('names what the client leaves out: TLS, or the SASL login', () => {
+    expect(listenerMismatch({ brokers: ['k:9093'] }, closed)?.setting).toBe('KAFKA_SSL');
+    expect(listenerMismatch({ brokers: ['k:9093'], tls: {} }, closed)?.setting).toBe('KAFKA_SASL_MECHANISM');
+    expect(listenerMismatch({ brokers: ['k:9093'], sasl: settings.sasl }, closed)?.setting).toBe('KAFKA_SSL');
+    expect(listenerMismatch(settings, closed)).toBeUndefined();
+    expect(listenerMismatch({ brokers: ['k:9093'], tls: {}, sasl: settings.sasl }, closed)?.message ?? '').not.toContain('pw');
   });
 });
