@@ -22,6 +22,7 @@ import { testInfrastructure, testKafkaSettings, testLogger, testNamespace, waitF
 import { runGenerateCommand } from './cli/generate-command';
 import { runImportCommand } from './cli/import-command';
 import type { RunSummary } from './summary';
+import { capturedIo } from './testing/captured-io';
 
 interface Run {
   code: number;
@@ -31,19 +32,14 @@ interface Run {
 
 /** Runs the CLI in-process with the test broker and its own topic prefix, summary as JSON. */
 async function runImport(prefix: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const io = capturedIo();
   const code = await runImportCommand([...args, '--json', '--progress', 'none'], {
-    stdout,
-    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdout: io.stdout,
+    stderr: io.stderr,
     env: { KAFKA_BROKERS: testInfrastructure().kafkaBrokers, KAFKA_TOPIC_PREFIX: prefix, ...env },
   });
-  const summary = out.trim() ? (JSON.parse(out) as RunSummary) : (undefined as unknown as RunSummary);
-  return { code, summary, stderr: err };
+  const summary = io.text().trim() ? (JSON.parse(io.text()) as RunSummary) : (undefined as unknown as RunSummary);
+  return { code, summary, stderr: io.errors() };
 }
 
 /** Reads a prefixed topic from the beginning until `count` messages arrived. */

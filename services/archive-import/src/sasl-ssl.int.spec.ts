@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, type RawEvent, type SegmentEvent } from '@touchstream/contracts';
 import { KafkaRuntime } from '@touchstream/kafka';
@@ -18,24 +17,20 @@ import {
 } from '@touchstream/testing';
 import { runImportCommand } from './cli/import-command';
 import type { RunSummary } from './summary';
+import { capturedIo } from './testing/captured-io';
 
 // The package's declared bin, as npm links it (it runs the built dist/, which `npm test` builds first).
 const IMPORT_BIN = resolve(__dirname, '..', '..', '..', 'node_modules', '.bin', 'touchstream-import');
 
 /** Runs the CLI in-process with only the given environment (no test broker defaults), summary as JSON. */
 async function runImport(args: string[], env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const io = capturedIo();
   const code = await runImportCommand([...args, '--json', '--progress', 'none', '--no-checkpoint'], {
-    stdout,
-    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdout: io.stdout,
+    stderr: io.stderr,
     env,
   });
-  return { code, summary: out.trim() ? (JSON.parse(out) as RunSummary) : undefined, stderr: err };
+  return { code, summary: io.text().trim() ? (JSON.parse(io.text()) as RunSummary) : undefined, stderr: io.errors() };
 }
 
 /** The built bin as a user runs it: its exit code and what it printed on stderr. */

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSegmentEvent, type SegmentEvent } from '@touchstream/contracts';
@@ -9,16 +8,7 @@ import { generateArchive } from '@touchstream/synthetic-data';
 import { CsvSplitter } from '../formats/csv';
 import { processRecords } from '../pipeline/process-records';
 import { runGenerateCommand } from './generate-command';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { stdout, stderr: stderr as unknown as NodeJS.WriteStream, text: () => out, errors: () => err };
-}
+import { capturedIo } from '../testing/captured-io';
 
 describe('generate command', () => {
   let dir: string;
@@ -32,7 +22,7 @@ describe('generate command', () => {
   it('writes byte-identical gzipped archives for the same seed, different ones for another seed', async () => {
     const run = async (name: string, seed: string, extra: string[] = []) => {
       const out = join(dir, name);
-      const streams = io();
+      const streams = capturedIo();
       expect(await runGenerateCommand(['--users', '150', '--days', '14', '--seed', seed, '--out', out, ...extra], streams)).toBe(0);
       expect(streams.text()).toMatch(/^wrote [\d,]+ events/);
       return readFile(out);
@@ -56,7 +46,9 @@ describe('generate command', () => {
 
   it('writes a warehouse export that the CSV import maps back to the same events', async () => {
     const out = join(dir, 'warehouse');
-    expect(await runGenerateCommand(['--users', '60', '--days', '7', '--seed', 'csv', '--format', 'csv', '--out', out], io())).toBe(0);
+    expect(await runGenerateCommand(['--users', '60', '--days', '7', '--seed', 'csv', '--format', 'csv', '--out', out], capturedIo())).toBe(
+      0,
+    );
     const originals = new Map([...generateArchive({ users: 60, days: 7, seed: 'csv' }).events()].map((event) => [event.messageId, event]));
     let seen = 0;
     for (const table of ['pages', 'identifies', 'tracks']) {
@@ -91,7 +83,10 @@ describe('generate command', () => {
   it('writes the ground truth per person beside the archive', async () => {
     const truth = join(dir, 'truth.ndjson');
     expect(
-      await runGenerateCommand(['--users', '40', '--days', '5', '--seed', 't', '--out', join(dir, 't.ndjson.gz'), '--truth', truth], io()),
+      await runGenerateCommand(
+        ['--users', '40', '--days', '5', '--seed', 't', '--out', join(dir, 't.ndjson.gz'), '--truth', truth],
+        capturedIo(),
+      ),
     ).toBe(0);
     const people = (await readFile(truth, 'utf8'))
       .trimEnd()
@@ -102,10 +97,10 @@ describe('generate command', () => {
   });
 
   it('refuses bad options with exit code 2', async () => {
-    const streams = io();
+    const streams = capturedIo();
     expect(await runGenerateCommand(['--users', '0', '--days', '1', '--seed', 'x'], streams)).toBe(2);
     expect(streams.errors()).toMatch(/--users/);
-    expect(await runGenerateCommand(['--days', '1', '--seed', 'x'], io())).toBe(2);
+    expect(await runGenerateCommand(['--days', '1', '--seed', 'x'], capturedIo())).toBe(2);
   });
 
   it('refuses a directory or an existing file as --out in one line with exit code 2, and writes nothing', async () => {
@@ -117,12 +112,12 @@ describe('generate command', () => {
       [folder, `error: --out ${folder} is a directory: give the file to write, e.g. ${join(folder, 'archive.ndjson.gz')}\n`],
       [existing, `error: --out ${existing} already exists: choose another name or remove it first\n`],
     ] as const) {
-      const streams = io();
+      const streams = capturedIo();
       expect(await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', out], streams)).toBe(2);
       expect(streams.errors()).toBe(message);
     }
     expect(await readFile(existing, 'utf8')).toBe('keep me');
-    const streams = io();
+    const streams = capturedIo();
     expect(
       await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', join(dir, 'n.gz'), '--truth', existing], streams),
     ).toBe(2);
@@ -132,7 +127,7 @@ describe('generate command', () => {
   it('resolves a relative --out against the directory the command was run from (INIT_CWD under npm run)', async () => {
     const from = join(dir, 'caller');
     await mkdir(from);
-    const streams = io();
+    const streams = capturedIo();
     const code = await runGenerateCommand(['--users', '5', '--days', '1', '--seed', 'x', '--out', 'rel.ndjson'], {
       ...streams,
       env: { INIT_CWD: from },
@@ -143,7 +138,7 @@ describe('generate command', () => {
   });
 
   it('reports progress on stderr as it goes', async () => {
-    const streams = io();
+    const streams = capturedIo();
     const out = join(dir, 'progress.ndjson');
     expect(
       await runGenerateCommand(['--users', '400', '--days', '5', '--seed', 'p', '--format', 'ndjson', '--out', out], {
@@ -155,7 +150,7 @@ describe('generate command', () => {
   });
 
   it('marks its required options as required in --help', async () => {
-    const streams = io();
+    const streams = capturedIo();
     expect(await runGenerateCommand(['--help'], streams)).toBe(0);
     for (const option of ['--users', '--days', '--seed'])
       expect(streams.text()).toMatch(new RegExp(`${option} <[a-z]+>\\s+\\(required\\)`));
