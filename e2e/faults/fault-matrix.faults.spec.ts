@@ -3,7 +3,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SITE } from '@touchstream/synthetic-data';
 import { Pipeline } from '../src/pipeline';
 import { pipelineForSuite } from '../src/pipeline-watch';
-import { reportFaults, runFault, writeFaultResult, type FaultBench, type FaultOutcome } from './fault-run';
+import { keepServiceOutputs, reportFaults, runFault, writeFaultResult, type FaultBench, type FaultOutcome } from './fault-run';
 import { faultMatrix } from './faults';
 import { SteadyLoad } from './steady-load';
 import { ThrowawayBroker, ThrowawayPostgres } from './throwaway-infrastructure';
@@ -47,6 +47,7 @@ describe('faults under load: nothing accepted is lost, nothing stalls', () => {
   it.for(FAULTS.map((fault) => [fault.name, fault] as const))('%s', async ([, fault], { annotate }) => {
     const outcome = await runFault(fault, bench);
     outcomes.push(outcome);
+    if (outcome.problems.length > 0) keepServiceOutputs(fault.name, bench.pipeline.outputs());
     writeFaultResult(outcomes, SUBSET, startedAt);
     await annotate(
       `accepted ${outcome.accepted}, delivered once ${outcome.deliveredOnce}, duplicated ${outcome.duplicated} ` +

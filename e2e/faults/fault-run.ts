@@ -193,3 +193,20 @@ export function reportFaults(outcomes: readonly FaultOutcome[], subset: string, 
   ]);
   return [`faults (${subset}), figures in ${file}:`, table, ...details].join('\n');
 }
+
+/** Lines of each service's output printed when a fault fails (the whole output goes to a file). */
+const OUTPUT_TAIL_LINES = 30;
+
+/**
+ * Keeps what each service printed during a failed fault in `.cache/faults/<fault>/<service>.log`
+ * and prints the last lines of each: a CI log then shows why a consumer stalled.
+ */
+export function keepServiceOutputs(fault: string, outputs: ReadonlyArray<{ service: string; output: string }>): void {
+  const dir = resolve(FAULTS_CACHE, fault.replace(/[^a-z0-9]+/gi, '-'));
+  mkdirSync(dir, { recursive: true });
+  for (const { service, output } of outputs) {
+    writeFileSync(resolve(dir, `${service}.log`), output);
+    const tail = output.trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES).join('\n');
+    process.stdout.write(`\n--- ${fault}: the last lines of ${service} (all in ${dir}/${service}.log) ---\n${tail}\n`);
+  }
+}

@@ -91,6 +91,11 @@ export class Pipeline {
     for (const service of [...this.running.keys()].reverse()) await this.stopService(service, signal);
   }
 
+  /** What each running service has printed so far (kept when a fault fails, to see why). */
+  outputs(): Array<{ service: ServiceName; output: string }> {
+    return [...this.running].map(([service, running]) => ({ service, output: running.output() }));
+  }
+
   /** Services whose process exited although nobody stopped it (a crash or a fatal error), with its output. */
   exited(): Array<{ service: ServiceName; code: number | null; output: string }> {
     return [...this.running]

@@ -3,6 +3,7 @@ import { describeError, runWithLogContext, type Logger } from '@touchstream/logg
 import { TRACE_HEADERS } from '@touchstream/contracts';
 import { backoffDelay, type BackoffPolicy } from '@touchstream/contracts';
 import { delay, DEFAULT_BACKOFF } from './backoff';
+import { restartWhenAbandoned } from './crash-restart';
 import { classifyFailure, deadLetterError, DecodeError, RetriableError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
 import type { ConsumedMessage, PartitionLog, PositionIncarnationChange } from './messages';
@@ -135,12 +136,15 @@ export class BatchConsumer<T> {
     }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    const run = () =>
+      this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    restartWhenAbandoned(this.consumer, run, this.logger.child({ groupId: this.options.groupId }), this.abort.signal);
+    await run();
     this.running = true;
   }
 

@@ -259,6 +259,33 @@ describe('libs/kafka on a real broker', () => {
     expect((refused as Error).message).toContain('does not speak TLS');
   });
 
+  it('runs a consumer again that kafkajs abandoned after a crash it does not retry, and loses nothing', { timeout: 60_000 }, async () => {
+    const topic = runtime.topic('abandoned.v1');
+    await runtime.provision([{ name: 'abandoned.v1', partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' }]);
+    const own = new KafkaRuntime(settings, logger);
+    let crashes = 0;
+    // A TypeError escaping a batch is what kafkajs deems unrecoverable: it stops the consumer for good.
+    own.observeConsumers(() => {
+      if (crashes++ === 0) throw new TypeError('an observer bug');
+    });
+    const seen: number[] = [];
+    try {
+      await runtime.producer.send(topic, [{ key: 'k', value: JSON.stringify({ n: 1 }) }]);
+      await own.startConsumer<Value>({
+        groupId: `${namespace.id}-abandoned`,
+        topics: [topic],
+        decode: jsonDecoder(valueSchema),
+        handle: async (messages) => void seen.push(...messages.map((message) => message.value.n)),
+      });
+      await waitFor(() => crashes >= 1, { description: 'the observer threw after the first batch' });
+      await runtime.producer.send(topic, [{ key: 'k', value: JSON.stringify({ n: 2 }) }]);
+      await waitFor(() => seen.includes(2), { timeoutMs: 30_000, description: 'the message after the crash consumed' });
+      expect(seen.filter((n) => n === 1)).toHaveLength(1);
+    } finally {
+      await own.shutdown();
+    }
+  });
+
   it('stops each consumer once: stopping one after the runtime shut down is a no-op', async () => {
     const own = new KafkaRuntime(settings, logger);
     const consumer = await own.startConsumer<Value>({
