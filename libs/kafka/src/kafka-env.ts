@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanText, emptyAsUndefined, optionalText, pemText } from '@touchstream/contracts';
+import { booleanText, emptyAsUndefined, FILE_SETTINGS, isSet, optionalText, pemText } from '@touchstream/contracts';
 import { parseBrokers, type KafkaSettings } from './config';
 import { SASL_MECHANISMS, type SaslMechanism } from './security';
 
@@ -49,15 +49,7 @@ export const kafkaConnectionEnv = {
 };
 
 /** The Kafka settings that may be read from a file instead (`<NAME>_FILE`): certificates and credentials. */
-export const KAFKA_FILE_SETTINGS = [
-  'KAFKA_SSL_CA',
-  'KAFKA_SSL_CERT',
-  'KAFKA_SSL_KEY',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD',
-] as const;
-
-const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
+export const KAFKA_FILE_SETTINGS = FILE_SETTINGS.filter((name) => name.startsWith('KAFKA_'));
 
 /** Problems of the TLS and SASL settings taken together (on the environment with its _FILE settings read). */
 export function kafkaConnectionProblems(env: NodeJS.ProcessEnv): string[] {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { booleanText, emptyAsUndefined, parseSettings, pemText } from '@touchstream/contracts';
+import { booleanText, emptyAsUndefined, isSet, parseSettings, pemText } from '@touchstream/contracts';
 import { databaseConnection } from '@touchstream/database';
 import { kafkaConnectionEnv, kafkaConnectionProblems } from '@touchstream/kafka';
 import { tracingEnv } from './tracing/tracing-config';
@@ -24,8 +24,6 @@ export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEn
   if (!result.ok) throw new ConfigError(result.problems);
   return result.value;
 }
-
-const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
 
 /** Problems of Kafka's TLS and SASL settings and of DATABASE_URL's TLS, taken together. */
 export function connectionProblems(env: NodeJS.ProcessEnv): string[] {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** An empty variable (`X=` in an env file) means unset, so the default applies. */
 export const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+/** A variable that holds a value (unset and empty both mean "not given"). */
+export const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
+
 /** An optional text setting: empty means unset. */
 export const optionalText = z.preprocess(emptyAsUndefined, z.string().optional());
 
