@@ -3,7 +3,7 @@ import { describeError, runWithLogContext, type Logger } from '@touchstream/logg
 import { TRACE_HEADERS } from '@touchstream/contracts';
 import { backoffDelay, type BackoffPolicy } from '@touchstream/contracts';
 import { delay, DEFAULT_BACKOFF } from './backoff';
-import { restartWhenAbandoned } from './crash-restart';
+import { watchCrashes } from './crash-restart';
 import { classifyFailure, deadLetterError, DecodeError, RetriableError } from './errors';
 import type { DeadLetterPublisher } from './dead-letter';
 import type { ConsumedMessage, PartitionLog, PositionIncarnationChange } from './messages';
@@ -118,13 +118,6 @@ export class BatchConsumer<T> {
     });
     this.progress = new PartitionProgress(options.groupId, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.progress.assigned(event.payload.memberAssignment));
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error('consumer crashed', {
-        groupId: options.groupId,
-        restart: event.payload.restart,
-        ...describeError(event.payload.error),
-      });
-    });
   }
 
   async start(): Promise<void> {
@@ -143,7 +136,7 @@ export class BatchConsumer<T> {
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
         eachBatch: (payload) => this.onBatch(payload),
       });
-    restartWhenAbandoned(this.consumer, run, this.logger.child({ groupId: this.options.groupId }), this.abort.signal);
+    watchCrashes(this.consumer, run, this.logger.child({ groupId: this.options.groupId }), this.abort.signal);
     await run();
     this.running = true;
   }

@@ -7,7 +7,7 @@ import { delay } from './backoff';
 const RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, factor: 2 };
 
 /**
- * kafkajs restarts a crashed consumer only when it deems the crash retriable; after any other
+ * Logs every crash. kafkajs restarts a crashed consumer only when it deems the crash retriable; after any other
  * crash it disconnects and leaves the consumer stopped for good, while the process (and its
  * /ready) carries on, so its partitions would stall with nobody reading them. This runs such a
  * consumer again (the same subscriptions, a fresh group membership), with backoff, until it runs
@@ -15,8 +15,9 @@ const RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, factor
  * resumes from the group's committed offsets, and every effect applied since is recognised by its
  * stored position.
  */
-export function restartWhenAbandoned(consumer: Consumer, run: () => Promise<void>, logger: Logger, signal: AbortSignal): void {
+export function watchCrashes(consumer: Consumer, run: () => Promise<void>, logger: Logger, signal: AbortSignal): void {
   consumer.on(consumer.events.CRASH, (event) => {
+    logger.error('consumer crashed', { restart: event.payload.restart, ...describeError(event.payload.error) });
     if (event.payload.restart || signal.aborted) return;
     void runAgain(run, logger, signal);
   });
